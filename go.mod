@@ -1,8 +1,10 @@
 module github.com/evmachine/evmachine
 
-go 1.26
+go 1.26.0
+
+require golang.org/x/sys v0.49.0
 
 require (
 	github.com/stretchr/testify v1.12.1 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )

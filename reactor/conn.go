@@ -1,0 +1,229 @@
+package reactor
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/evmachine/evmachine/timer"
+)
+
+// connFlags is a Conn's state; interest in the poller is derived from it.
+type connFlags uint16
+
+const (
+	fConnecting        connFlags = 1 << iota // outbound, connect not completed
+	fResolving                               // outbound, waiting for a host name (no fd yet)
+	fPaused                                  // Pause: no reads
+	fReadClosed                              // peer sent FIN; a HalfCloser keeps the Conn open
+	fCloseAfterWriting                       // no reads; close once the outbound buffer is empty
+	fClosed                                  // closed; swept at the end of the iteration
+	fRegRead                                 // read interest registered in the poller
+	fRegWrite                                // write interest registered in the poller
+	fRegistered                              // fd is in the poller at all
+)
+
+// noRead is every state in which the Conn does not read.
+const noRead = fConnecting | fResolving | fPaused | fReadClosed | fCloseAfterWriting | fClosed
+
+// Conn is one connection (EventMachine's EM::Connection): accepted by a
+// Listener or made by Connect. Its methods must be called on the reactor
+// goroutine; from another goroutine, use r.NextTick(func() { c.Write(b) }).
+type Conn struct {
+	r     *Reactor
+	h     Handler
+	fd    int
+	flags connFlags
+
+	out     []byte // bytes the kernel has not taken yet; nil while empty
+	outHead int    // out[:outHead] is written
+
+	reason     error // Unbind reason (also the pending one while flushing before a close)
+	lastActive int64 // r.nowNs at the last byte moved
+	idle       time.Duration
+	idleTimer  *timer.Timer
+	connTimer  *timer.Timer
+
+	laddr, raddr net.Addr // cached on first use
+}
+
+// Write queues p for sending, as EventMachine's send_data; it implements
+// io.Writer. It never blocks: it tries the socket at once and copies only
+// what the kernel did not take into the Conn's outbound buffer, which the
+// loop flushes as the socket becomes writable. Data written before an
+// outbound connect completes is sent once it does. It returns len(p) unless
+// the Conn is closed or closing (ErrClosed) or the write failed at once (the
+// Conn then closes with that error).
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.flags&(fClosed|fCloseAfterWriting) != 0 {
+		return 0, ErrClosed
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.outHead < len(c.out) || c.flags&(fConnecting|fResolving) != 0 {
+		c.queue(p)
+		return len(p), nil
+	}
+	n, err := writeFd(c.fd, p)
+	if err != nil && err != errAgain {
+		err = syscallErr("write", err)
+		c.closeWith(err)
+		return 0, err
+	}
+	if n > 0 {
+		c.lastActive = c.r.nowNs
+	}
+	if n < len(p) {
+		c.queue(p[n:])
+		c.updateInterest()
+	}
+	return len(p), nil
+}
+
+// WriteString is Write for a string.
+func (c *Conn) WriteString(s string) (int, error) { return c.Write([]byte(s)) }
+
+// queue appends p to the outbound buffer, reusing its free front.
+func (c *Conn) queue(p []byte) {
+	if c.outHead > 0 && len(c.out)+len(p) > cap(c.out) {
+		n := copy(c.out, c.out[c.outHead:])
+		c.out = c.out[:n]
+		c.outHead = 0
+	}
+	c.out = append(c.out, p...)
+}
+
+// Close closes the Conn now, as close_connection: queued output is dropped,
+// Unbind runs with a nil reason at the end of this iteration. It also
+// overrides a pending CloseAfterWriting. It returns ErrClosed if the Conn
+// was already closed.
+func (c *Conn) Close() error {
+	if c.flags&fClosed != 0 {
+		return ErrClosed
+	}
+	c.closeWith(nil)
+	return nil
+}
+
+// CloseAfterWriting stops reading, flushes everything queued and then
+// closes the Conn with a nil Unbind reason, as
+// close_connection_after_writing. Later Writes return ErrClosed.
+func (c *Conn) CloseAfterWriting() error {
+	if c.flags&fClosed != 0 {
+		return ErrClosed
+	}
+	if c.flags&fCloseAfterWriting == 0 {
+		c.flags |= fCloseAfterWriting
+		c.reason = nil
+	}
+	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 {
+		c.closeWith(c.reason)
+		return nil
+	}
+	c.updateInterest()
+	return nil
+}
+
+// closeWith marks the Conn closed with reason; the sweep at the end of the
+// iteration closes the fd and calls Unbind. The first close wins.
+func (c *Conn) closeWith(reason error) {
+	if c.flags&fClosed != 0 {
+		return
+	}
+	c.flags |= fClosed
+	c.reason = reason
+	c.out, c.outHead = nil, 0
+	c.r.closing = append(c.r.closing, c)
+}
+
+// Pause stops reading from the Conn, as EM's pause; data the peer sends
+// meanwhile waits in the kernel (TCP flow control pushes back on the peer)
+// and is delivered after Resume. Writing goes on.
+func (c *Conn) Pause() {
+	c.flags |= fPaused
+	c.updateInterest()
+}
+
+// Resume restarts reading after Pause.
+func (c *Conn) Resume() {
+	c.flags &^= fPaused
+	c.updateInterest()
+}
+
+// Paused reports whether the Conn is paused.
+func (c *Conn) Paused() bool { return c.flags&fPaused != 0 }
+
+// Closed reports whether the Conn has been closed (its Unbind has run or
+// runs at the end of this iteration).
+func (c *Conn) Closed() bool { return c.flags&fClosed != 0 }
+
+// OutboundSize returns the number of bytes written but not yet taken by the
+// kernel, as get_outbound_data_size.
+func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead }
+
+// SetInactivityTimeout closes the Conn with ErrInactivityTimeout after d
+// without traffic in either direction, counted from now; 0 disables it.
+// As comm_inactivity_timeout=.
+func (c *Conn) SetInactivityTimeout(d time.Duration) {
+	if c.flags&fClosed != 0 {
+		return
+	}
+	c.idle = max(d, 0)
+	c.lastActive = c.r.nowNs
+	switch {
+	case c.idle == 0:
+		if c.idleTimer != nil {
+			c.idleTimer.Cancel()
+		}
+	case c.idleTimer == nil:
+		c.idleTimer = c.r.timers.Add(c.idle, c.checkIdle)
+	default:
+		c.idleTimer.Reset(c.idle)
+	}
+}
+
+// InactivityTimeout returns the inactivity timeout (0 when off).
+func (c *Conn) InactivityTimeout() time.Duration { return c.idle }
+
+// checkIdle runs when the inactivity timer fires. Activity only stamps
+// lastActive, so the timer is re-armed lazily here instead of on every read.
+func (c *Conn) checkIdle() {
+	if c.flags&fClosed != 0 || c.idle == 0 {
+		return
+	}
+	quiet := time.Duration(c.r.nowNs - c.lastActive)
+	if quiet >= c.idle {
+		c.closeWith(ErrInactivityTimeout)
+		return
+	}
+	c.idleTimer.Reset(c.idle - quiet)
+}
+
+// Handler returns the Conn's handler.
+func (c *Conn) Handler() Handler { return c.h }
+
+// Reactor returns the reactor the Conn belongs to.
+func (c *Conn) Reactor() *Reactor { return c.r }
+
+// Fd returns the socket's file descriptor, or -1 while a host name is being
+// resolved and after the Conn was swept.
+func (c *Conn) Fd() int { return c.fd }
+
+// LocalAddr returns the local address (nil if unknown yet).
+func (c *Conn) LocalAddr() net.Addr {
+	if c.laddr == nil && c.fd >= 0 {
+		c.laddr = sockname(c.fd, false)
+	}
+	return c.laddr
+}
+
+// RemoteAddr returns the peer's address, as get_peername (nil if unknown).
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.raddr == nil && c.fd >= 0 {
+		c.raddr = sockname(c.fd, true)
+	}
+	return c.raddr
+}
+
+var _ io.Writer = (*Conn)(nil)

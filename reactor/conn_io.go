@@ -1,0 +1,240 @@
+package reactor
+
+import (
+	"io"
+
+	"github.com/evmachine/evmachine/reactor/internal/poller"
+)
+
+// readBudget is how many full read buffers one Conn may read per readiness,
+// so that one busy peer cannot starve the others (EventMachine reads 10).
+const readBudget = 8
+
+// dispatch runs phase 4: accepts, reads and writes for the ready fds.
+// Events for a Conn closed earlier in this batch are dropped.
+func (r *Reactor) dispatch(events []poller.Event) {
+	for i := range events {
+		ev := &events[i]
+		fd := int(ev.Fd)
+		var c *Conn
+		if fd < len(r.conns) {
+			c = r.conns[fd]
+		}
+		if c == nil {
+			if l := r.listeners[fd]; l != nil {
+				l.accept()
+			}
+			continue
+		}
+		if c.flags&fClosed != 0 {
+			continue
+		}
+		if c.flags&fConnecting != 0 {
+			r.finishConnect(c)
+			continue
+		}
+		if ev.Readable && c.flags&noRead == 0 {
+			r.readConn(c)
+		} else if (ev.Err || ev.Hup) && c.flags&fRegWrite == 0 {
+			// Nobody will read or write to find the error, and ERR/HUP
+			// stay ready even without interest: close now.
+			c.closeWith(sockError(c.fd, io.EOF))
+			continue
+		}
+		if ev.Writable && c.flags&fClosed == 0 && c.OutboundSize() > 0 {
+			r.flush(c)
+		}
+	}
+}
+
+// readConn is the one read path: it reads into the loop's shared buffer and
+// hands each chunk to ReceiveData (or the proxy), within the read budget.
+func (r *Reactor) readConn(c *Conn) {
+	buf := r.readBuf
+	for range readBudget {
+		n, err := readFd(c.fd, buf)
+		switch {
+		case n > 0:
+			c.lastActive = r.nowNs
+			r.receive(c, buf[:n])
+			if c.flags&noRead != 0 || n < len(buf) {
+				return
+			}
+		case err == nil: // n == 0: the peer closed its write side
+			r.peerClosed(c)
+			return
+		case err == errAgain:
+			return
+		case err == errIntr:
+		default:
+			c.closeWith(syscallErr("read", err))
+			return
+		}
+	}
+}
+
+// receive calls ReceiveData; a panic closes only this Conn.
+func (r *Reactor) receive(c *Conn, data []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.connPanic(c, v)
+		}
+	}()
+	c.h.ReceiveData(c, data)
+}
+
+// peerClosed handles a FIN from the peer: a HalfCloser is told and keeps the
+// Conn open for writing; otherwise queued output is flushed, then the Conn
+// closes with io.EOF.
+func (r *Reactor) peerClosed(c *Conn) {
+	if hc, ok := c.h.(HalfCloser); ok {
+		c.flags |= fReadClosed
+		c.updateInterest()
+		r.callConn(c, hc.PeerClosedWrite)
+		return
+	}
+	if c.OutboundSize() == 0 {
+		c.closeWith(io.EOF)
+		return
+	}
+	c.flags |= fCloseAfterWriting
+	c.reason = io.EOF
+	c.updateInterest()
+}
+
+// flush is the one write path: it writes the outbound buffer until the
+// kernel pushes back, then releases the buffer once empty, which is when
+// OutboundDrained runs or a pending close-after-writing happens.
+func (r *Reactor) flush(c *Conn) {
+	for c.outHead < len(c.out) {
+		n, err := writeFd(c.fd, c.out[c.outHead:])
+		if err == errAgain {
+			break
+		}
+		if err == errIntr {
+			continue
+		}
+		if err != nil {
+			c.closeWith(syscallErr("write", err))
+			return
+		}
+		c.outHead += n
+		c.lastActive = r.nowNs
+	}
+	if c.outHead < len(c.out) {
+		c.updateInterest()
+		return
+	}
+	c.out, c.outHead = nil, 0
+	if c.flags&fCloseAfterWriting != 0 {
+		c.closeWith(c.reason)
+		return
+	}
+	c.updateInterest()
+	if d, ok := c.h.(Drainer); ok {
+		r.callConn(c, d.OutboundDrained)
+	}
+}
+
+// callConn calls one of c's handler methods; a panic closes only c.
+func (r *Reactor) callConn(c *Conn, fn func(*Conn)) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.connPanic(c, v)
+		}
+	}()
+	fn(c)
+}
+
+// updateInterest tells the poller what c wants, derived from its state,
+// and only when that changed: read unless paused, connecting, half-closed
+// or closing; write while connecting or while output waits.
+func (c *Conn) updateInterest() {
+	if c.flags&(fClosed|fResolving) != 0 || c.flags&fRegistered == 0 {
+		return
+	}
+	wantR := c.flags&noRead == 0
+	wantW := c.flags&fConnecting != 0 || c.OutboundSize() > 0
+	if wantR == (c.flags&fRegRead != 0) && wantW == (c.flags&fRegWrite != 0) {
+		return
+	}
+	if err := c.r.poller.Mod(c.fd, wantR, wantW); err != nil {
+		c.closeWith(err)
+		return
+	}
+	c.flags &^= fRegRead | fRegWrite
+	if wantR {
+		c.flags |= fRegRead
+	}
+	if wantW {
+		c.flags |= fRegWrite
+	}
+}
+
+// register adds a new Conn's fd to the poller and the fd table.
+func (r *Reactor) register(c *Conn) error {
+	wantR := c.flags&noRead == 0
+	wantW := c.flags&fConnecting != 0 || c.OutboundSize() > 0
+	if err := r.poller.Add(c.fd, wantR, wantW); err != nil {
+		return err
+	}
+	c.flags |= fRegistered
+	if wantR {
+		c.flags |= fRegRead
+	}
+	if wantW {
+		c.flags |= fRegWrite
+	}
+	for c.fd >= len(r.conns) {
+		r.conns = append(r.conns, make([]*Conn, max(len(r.conns), 64))...)
+	}
+	r.conns[c.fd] = c
+	return nil
+}
+
+// sweep is phase 5: for every Conn closed in this iteration, close the fd
+// (which also removes it from the poller), cancel its timers and call
+// Unbind. An Unbind may close more Conns; they are swept too.
+func (r *Reactor) sweep() {
+	for len(r.closing) > 0 {
+		batch := r.closing
+		r.closing = nil
+		for _, c := range batch {
+			r.release(c)
+		}
+		if r.closing == nil {
+			r.closing = batch[:0]
+			clear(batch)
+		}
+	}
+}
+
+func (r *Reactor) release(c *Conn) {
+	if c.fd >= 0 {
+		if r.conns[c.fd] == c {
+			r.conns[c.fd] = nil
+		}
+		closeFd(c.fd)
+		c.fd = -1
+	} else {
+		delete(r.resolving, c)
+	}
+	if c.idleTimer != nil {
+		c.idleTimer.Cancel()
+	}
+	if c.connTimer != nil {
+		c.connTimer.Cancel()
+	}
+	r.nconns--
+	r.unbind(c)
+}
+
+// unbind calls Unbind once; a panic there is reported, not re-closed.
+func (r *Reactor) unbind(c *Conn) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.connPanic(c, v)
+		}
+	}()
+	c.h.Unbind(c, c.reason)
+}

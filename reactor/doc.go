@@ -1,0 +1,36 @@
+// Package reactor is evmachine's event loop: EventMachine's reactor for Go.
+// A Reactor runs one single-threaded epoll/kqueue loop and calls a
+// program's callbacks on it when a connection opens, data arrives, a
+// connection closes, a timer fires or a next-tick function is due, so
+// handler code needs no locks.
+//
+// # The goroutine rule
+//
+// Every callback of a Reactor runs on the goroutine that called Run, one at
+// a time. Methods of Reactor, Conn and Listener must be called on that
+// goroutine (or, before Run, on the goroutine setting the reactor up),
+// except Reactor.NextTick, Reactor.Stop, Reactor.Shutdown and
+// Reactor.Running, which are safe for concurrent use. Another goroutine
+// that wants to write does r.NextTick(func() { c.Write(b) }).
+//
+// # One iteration
+//
+//  1. Run the timers that are due, in deadline order (ties in the order
+//     they were added).
+//  2. Run the next-tick queue as it stood when this step began; ticks
+//     queued meanwhile wait for the next iteration.
+//  3. Wait for I/O: not at all if ticks are queued, else until the
+//     earliest timer, else until woken (NextTick/Stop from another
+//     goroutine write to an eventfd, or a pipe on the BSDs).
+//  4. Dispatch I/O: accepts, reads (at most a few buffers per connection,
+//     so one busy peer cannot starve the others), writes.
+//  5. Sweep the connections closed in this iteration: close the fd, call
+//     Unbind. Events already fetched for a closed fd are dropped.
+//
+// # EventMachine names
+//
+// post_init, connection_completed, receive_data and unbind are the Handler
+// methods; send_data is Conn.Write, close_connection Conn.Close,
+// close_connection_after_writing Conn.CloseAfterWriting, proxy_incoming_to
+// Conn.ProxyTo. The README has the whole map.
+package reactor

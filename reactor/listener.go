@@ -1,0 +1,245 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// acceptBudget is how many connections one readiness of a listener accepts,
+// so that a connect storm cannot starve established connections.
+const acceptBudget = 64
+
+// listenBacklog is the accept queue asked of the kernel (capped by
+// net.core.somaxconn); EventMachine's fixed 100 overflows under C10K.
+const listenBacklog = 4096
+
+// Listener accepts connections for a reactor, as EM.start_server. Its
+// methods must be called on the reactor goroutine.
+type Listener struct {
+	r          *Reactor
+	fd         int
+	addr       net.Addr
+	path       string // unix socket file to remove on Close
+	newHandler func(*Conn) Handler
+	cc         connConfig
+	closed     bool
+	backoff    time.Duration // > 0 while accepting is suspended after EMFILE
+}
+
+// Listen starts accepting connections on network ("tcp", "tcp4", "tcp6" or
+// "unix") and addr ("127.0.0.1:0" picks a free port; for unix, a path). For
+// each accepted Conn, newHandler(c) gives its Handler, whose PostInit then
+// runs. opts apply to every accepted Conn. SO_REUSEADDR is set. A stale unix
+// socket file at addr is replaced. A host name in addr is resolved before
+// Listen returns. Must be called on the reactor goroutine.
+func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler, opts ...ConnOption) (*Listener, error) {
+	if err := checkNetwork(network); err != nil {
+		return nil, err
+	}
+	if newHandler == nil {
+		return nil, errors.New("reactor: Listen needs a newHandler function")
+	}
+	if r.stopReq.Load() && r.ran {
+		return nil, ErrNotRunning
+	}
+	fd, path, err := listenSocket(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
+	}
+	l := &Listener{r: r, fd: fd, path: path, newHandler: newHandler, cc: applyConnOptions(opts)}
+	if err := r.poller.Add(fd, true, false); err != nil {
+		closeFd(fd)
+		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
+	}
+	l.addr = sockname(fd, false)
+	r.listeners[fd] = l
+	return l, nil
+}
+
+func listenSocket(network, addr string) (int, string, error) {
+	var sa unix.Sockaddr
+	family := unix.AF_UNIX
+	path := ""
+	if network == "unix" {
+		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(addr)
+		}
+		sa, path = &unix.SockaddrUnix{Name: addr}, addr
+	} else {
+		ta, err := net.ResolveTCPAddr(network, addr)
+		if err != nil {
+			return -1, "", err
+		}
+		ip, _ := netip.AddrFromSlice(ta.IP)
+		if !ip.IsValid() { // no host: every address, dual-stack unless tcp4
+			if network == "tcp4" {
+				ip = netip.IPv4Unspecified()
+			} else {
+				ip = netip.IPv6Unspecified()
+			}
+		}
+		sa, family = tcpSockaddr(ip.WithZone(ta.Zone), ta.Port, network)
+	}
+	fd, err := socketFd(family)
+	if err != nil {
+		return -1, "", syscallErr("socket", err)
+	}
+	if err := bindListen(fd, family, network, sa); err != nil {
+		closeFd(fd)
+		return -1, "", err
+	}
+	return fd, path, nil
+}
+
+func bindListen(fd, family int, network string, sa unix.Sockaddr) error {
+	if family != unix.AF_UNIX {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return syscallErr("setsockopt", err)
+		}
+	}
+	if family == unix.AF_INET6 {
+		v6only := 0
+		if network == "tcp6" {
+			v6only = 1
+		}
+		unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return syscallErr("bind", err)
+	}
+	if err := unix.Listen(fd, listenBacklog); err != nil {
+		return syscallErr("listen", err)
+	}
+	return nil
+}
+
+// Addr returns the address the Listener is bound to, with the real port
+// when ":0" was asked for.
+func (l *Listener) Addr() net.Addr { return l.addr }
+
+// Close stops accepting, as EM.stop_server; open Conns are not touched.
+// A unix socket file is removed. Closing twice returns ErrClosed.
+func (l *Listener) Close() error {
+	if l.closed {
+		return ErrClosed
+	}
+	l.closeNow()
+	return nil
+}
+
+func (l *Listener) closeNow() {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	delete(l.r.listeners, l.fd)
+	closeFd(l.fd)
+	if l.path != "" {
+		os.Remove(l.path)
+	}
+}
+
+// accept takes up to acceptBudget pending connections.
+func (l *Listener) accept() {
+	for range acceptBudget {
+		if l.closed || l.backoff > 0 {
+			return
+		}
+		fd, err := acceptFd(l.fd)
+		switch {
+		case err == nil:
+			l.r.newConn(fd, l.newHandler, &l.cc)
+			continue
+		case err == errAgain:
+			return
+		case err == errIntr, errors.Is(err, unix.ECONNABORTED):
+			continue
+		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+			l.suspend(err)
+			return
+		default:
+			l.r.log.Error("reactor: accept failed", "addr", l.addr, "err", syscallErr("accept", err))
+			l.suspend(err)
+			return
+		}
+	}
+}
+
+// suspend stops polling the listener after an accept error that would
+// otherwise spin the level-triggered loop (EMFILE: the connection stays in
+// the backlog and the fd stays readable), and retries after a back-off that
+// doubles up to one second. It logs once per burst.
+func (l *Listener) suspend(err error) {
+	if l.backoff == 0 {
+		l.r.log.Warn("reactor: accept failing; pausing this listener", "addr", l.addr, "err", syscallErr("accept", err))
+		l.backoff = 10 * time.Millisecond
+	}
+	if perr := l.r.poller.Mod(l.fd, false, false); perr != nil {
+		l.r.log.Error("reactor: pausing listener", "err", perr)
+	}
+	wait := l.backoff
+	l.r.AddTimer(wait, func() {
+		if l.closed {
+			return
+		}
+		if perr := l.r.poller.Mod(l.fd, true, false); perr != nil {
+			l.r.log.Error("reactor: resuming listener", "err", perr)
+			return
+		}
+		prev := l.backoff
+		l.backoff = 0
+		l.accept()
+		if l.backoff > 0 { // still failing: back off longer
+			l.backoff = min(2*prev, time.Second)
+		} else {
+			l.r.log.Info("reactor: accepting again", "addr", l.addr)
+		}
+	})
+}
+
+// newConn wraps an accepted fd in a Conn and calls PostInit.
+func (r *Reactor) newConn(fd int, newHandler func(*Conn) Handler, cc *connConfig) {
+	c := &Conn{r: r, fd: fd, lastActive: r.nowNs}
+	if cc.noDelay {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // fails harmlessly on unix sockets
+	}
+	if err := r.register(c); err != nil {
+		r.log.Error("reactor: registering accepted connection", "err", err)
+		closeFd(fd)
+		return
+	}
+	r.nconns++
+	h := r.makeHandler(c, newHandler)
+	if h == nil {
+		return
+	}
+	c.h = h
+	if cc.inactivity > 0 {
+		c.SetInactivityTimeout(cc.inactivity)
+	}
+	r.callConn(c, c.h.PostInit)
+}
+
+// makeHandler calls the listener's newHandler; a panic or a nil Handler
+// closes the Conn (with BaseHandler standing in so Unbind has a target).
+func (r *Reactor) makeHandler(c *Conn, newHandler func(*Conn) Handler) (h Handler) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.h = BaseHandler{}
+			r.connPanic(c, v)
+			h = nil
+		}
+	}()
+	h = newHandler(c)
+	if h == nil {
+		c.h = BaseHandler{}
+		c.closeWith(errors.New("reactor: newHandler returned nil"))
+	}
+	return h
+}

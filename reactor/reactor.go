@@ -1,0 +1,216 @@
+package reactor
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/evmachine/evmachine/reactor/internal/poller"
+	"github.com/evmachine/evmachine/timer"
+)
+
+// Reactor is one event loop. Create it with New, set it up (Listen,
+// Connect, AddTimer, ...) and call Run; or use the package-level Run.
+// Its methods must be called on the reactor goroutine (the one in Run, or
+// before Run starts, the one that created it), except NextTick, Stop,
+// Shutdown and Running, which are safe for concurrent use.
+type Reactor struct {
+	cfg     config
+	log     *slog.Logger
+	poller  *poller.Poller
+	timers  *timer.Queue
+	now     time.Time // cached at the start of each iteration's timer and dispatch phases
+	base    time.Time // origin of nowNs
+	nowNs   int64     // now as nanoseconds since base: the cheap stamp Conns keep
+	readBuf []byte
+
+	conns     []*Conn // indexed by fd
+	listeners map[int]*Listener
+	resolving map[*Conn]struct{} // outbound Conns waiting for a host name (no fd yet)
+	closing   []*Conn            // marked closed this iteration, swept at its end
+	nconns    int
+
+	// The one way in from other goroutines (ticks.go).
+	tickMu      sync.Mutex
+	ticks       []func()
+	spare       []func()
+	nticks      atomic.Int32
+	sleeping    atomic.Bool
+	wakePending atomic.Bool
+	closed      bool // under tickMu: the loop is gone, ticks are refused
+
+	stopReq  atomic.Bool
+	running  atomic.Bool
+	ran      bool
+	draining bool          // Shutdown in progress: stop when the last Conn is gone
+	stopped  chan struct{} // closed when Run returns
+	loopGID  atomic.Uint64
+
+	onStop []func() // run once when the loop stops, after every Conn is gone
+}
+
+// New creates a reactor. Nothing runs until Run.
+func New(opts ...Option) (*Reactor, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := poller.New()
+	if err != nil {
+		return nil, fmt.Errorf("reactor: %w", err)
+	}
+	r := &Reactor{
+		cfg:       cfg,
+		log:       cfg.logger,
+		poller:    p,
+		timers:    timer.NewQueue(cfg.clock),
+		readBuf:   make([]byte, cfg.readBufSize),
+		listeners: make(map[int]*Listener),
+		resolving: make(map[*Conn]struct{}),
+		stopped:   make(chan struct{}),
+	}
+	r.base = cfg.clock.Now()
+	r.setNow()
+	r.timers.Call = r.safeCall
+	return r, nil
+}
+
+// Run creates a reactor, calls setup on the reactor goroutine inside the
+// first iteration (as EM.run runs its block) and runs the loop until Stop.
+func Run(setup func(r *Reactor), opts ...Option) error {
+	r, err := New(opts...)
+	if err != nil {
+		return err
+	}
+	if setup != nil {
+		r.NextTick(func() { setup(r) })
+	}
+	return r.Run()
+}
+
+// Run runs the loop on the calling goroutine until Stop or the end of a
+// Shutdown, then returns nil; it returns an error only if the poller fails.
+// A panic in a callback never leaves Run unless a WithPanicHandler re-panics.
+// A Reactor runs once.
+func (r *Reactor) Run() error {
+	if r.ran {
+		return ErrAlreadyRun
+	}
+	r.ran = true
+	r.loopGID.Store(goid())
+	r.running.Store(true)
+	defer close(r.stopped)
+	defer r.running.Store(false)
+	var err error
+	for err == nil && !r.stopReq.Load() {
+		err = r.tick()
+		if r.draining && r.nconns == 0 {
+			r.stopReq.Store(true)
+		}
+	}
+	r.teardown()
+	if err != nil {
+		return fmt.Errorf("reactor: %w", err)
+	}
+	return nil
+}
+
+// tick is one loop iteration; doc.go lists the same phases.
+func (r *Reactor) tick() error {
+	r.setNow()
+	r.timers.Run(r.now)     // 1. due timers
+	r.runTicks()            // 2. the next-tick queue as it stood
+	events, err := r.wait() // 3. wait for I/O
+	if err != nil {
+		return err
+	}
+	r.setNow()
+	r.dispatch(events) // 4. accepts, reads, writes
+	r.sweep()          // 5. unregister, close and Unbind what closed
+	return nil
+}
+
+func (r *Reactor) setNow() {
+	r.now = r.cfg.clock.Now()
+	r.nowNs = int64(r.now.Sub(r.base))
+}
+
+// wait polls with the one timeout computation of the loop: 0 when ticks are
+// queued or a stop is pending, else until the earliest timer (from the
+// clock's current time, rounded up by the poller), else forever.
+func (r *Reactor) wait() ([]poller.Event, error) {
+	timeout := time.Duration(-1)
+	r.sleeping.Store(true)
+	switch {
+	case r.nticks.Load() > 0 || r.stopReq.Load() || len(r.closing) > 0 || (r.draining && r.nconns == 0):
+		timeout = 0
+	default:
+		if next, ok := r.timers.Next(); ok {
+			timeout = max(next.Sub(r.cfg.clock.Now()), 0)
+		}
+	}
+	events, err := r.poller.Wait(timeout)
+	r.sleeping.Store(false)
+	return events, err
+}
+
+// Stop ends the loop, as EM.stop: the current iteration completes, then
+// every listener closes, every Conn closes with ErrStopped (queued output
+// is dropped; Unbind runs for each), timers are cancelled and Run returns.
+// Safe for concurrent use; calling it again, or on a stopped reactor, does
+// nothing.
+func (r *Reactor) Stop() {
+	if r.stopReq.CompareAndSwap(false, true) {
+		r.wake()
+	}
+}
+
+// Running reports whether Run is running the loop. Safe for concurrent use.
+func (r *Reactor) Running() bool { return r.running.Load() }
+
+// Now returns the loop's cached clock: the time the current iteration's
+// timer or dispatch phase started. Must be called on the reactor goroutine.
+func (r *Reactor) Now() time.Time { return r.now }
+
+// ConnectionCount returns the number of Conns not yet unbound, as
+// EM.connection_count. Must be called on the reactor goroutine.
+func (r *Reactor) ConnectionCount() int { return r.nconns }
+
+// AddTimer calls fn once, d from now, on the reactor goroutine, as
+// EM.add_timer. Cancel it with the returned Timer's Cancel. Must be called on
+// the reactor goroutine.
+func (r *Reactor) AddTimer(d time.Duration, fn func()) *timer.Timer { return r.timers.Add(d, fn) }
+
+// AddPeriodicTimer calls fn every d on the reactor goroutine, as
+// EM.add_periodic_timer, without drift: each deadline is the previous one
+// plus d; a loop that fell behind fires it once, not once per missed
+// interval. Must be called on the reactor goroutine.
+func (r *Reactor) AddPeriodicTimer(d time.Duration, fn func()) *timer.Timer {
+	return r.timers.AddPeriodic(d, fn)
+}
+
+// teardown closes everything after the loop's last iteration.
+func (r *Reactor) teardown() {
+	for _, l := range r.listeners {
+		l.closeNow()
+	}
+	for _, c := range r.conns {
+		if c != nil {
+			c.closeWith(ErrStopped)
+		}
+	}
+	r.sweep()
+	for c := range r.resolving { // Conns still resolving a host name
+		c.closeWith(ErrStopped)
+	}
+	r.sweep()
+	r.timers.Clear()
+	for _, fn := range r.onStop {
+		r.safeCall(fn)
+	}
+	if err := r.closeTicks(); err != nil {
+		r.log.Warn("reactor: closing poller", "err", err)
+	}
+}

@@ -1,0 +1,54 @@
+package reactor
+
+import "context"
+
+// Shutdown stops the reactor gracefully, the stop EventMachine users asked
+// for: listeners close at once, every Conn is switched to
+// CloseAfterWriting (it stops reading, flushes what it has queued, then
+// closes), and the reactor stops when the last Conn is gone. If ctx ends
+// first, the reactor stops as with Stop (remaining Conns close with
+// ErrStopped) and Shutdown returns ctx's error.
+//
+// Safe for concurrent use. From another goroutine it waits until the loop
+// has stopped. From the reactor goroutine (a callback) it cannot wait: it
+// starts the graceful stop, arranges for ctx's end to Stop the reactor, and
+// returns nil at once.
+func (r *Reactor) Shutdown(ctx context.Context) error {
+	if !r.post(r.beginDrain) {
+		return nil // already stopped
+	}
+	if r.running.Load() && goid() == r.loopGID.Load() {
+		go func() {
+			select {
+			case <-ctx.Done():
+				r.Stop()
+			case <-r.stopped:
+			}
+		}()
+		return nil
+	}
+	select {
+	case <-r.stopped:
+		return nil
+	case <-ctx.Done():
+		r.Stop()
+		<-r.stopped
+		return ctx.Err()
+	}
+}
+
+// beginDrain is the loop side of Shutdown.
+func (r *Reactor) beginDrain() {
+	r.draining = true
+	for _, l := range r.listeners {
+		l.closeNow()
+	}
+	for _, c := range r.conns {
+		if c != nil && c.flags&fClosed == 0 {
+			c.CloseAfterWriting()
+		}
+	}
+	for c := range r.resolving {
+		c.CloseAfterWriting()
+	}
+}

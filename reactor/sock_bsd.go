@@ -1,0 +1,54 @@
+//go:build darwin || freebsd || netbsd || openbsd
+
+package reactor
+
+import "golang.org/x/sys/unix"
+
+func readFd(fd int, p []byte) (int, error) {
+	n, err := unix.Read(fd, p)
+	if err != nil {
+		return 0, errnoErr(err.(unix.Errno))
+	}
+	return n, nil
+}
+
+func writeFd(fd int, p []byte) (int, error) {
+	n, err := unix.Write(fd, p)
+	if err != nil {
+		return 0, errnoErr(err.(unix.Errno))
+	}
+	return n, nil
+}
+
+func acceptFd(fd int) (int, error) {
+	nfd, _, err := unix.Accept(fd)
+	if err != nil {
+		return -1, errnoErr(err.(unix.Errno))
+	}
+	if err := setupFd(nfd); err != nil {
+		unix.Close(nfd)
+		return -1, err
+	}
+	return nfd, nil
+}
+
+func socketFd(domain int) (int, error) {
+	fd, err := unix.Socket(domain, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := setupFd(fd); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func setupFd(fd int) error {
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return err
+	}
+	// No SIGPIPE on write to a closed socket (BSDs have no MSG_NOSIGNAL on write).
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_NOSIGPIPE, 1)
+}

@@ -112,4 +112,3 @@ func TestQueueCrossGoroutinePush(t *testing.T) {
 		assert.Zero(t, offLoop)
 	})
 }
-

@@ -21,10 +21,13 @@ const (
 	fRegRead                                 // read interest registered in the poller
 	fRegWrite                                // write interest registered in the poller
 	fRegistered                              // fd is in the poller at all
+	fProxyWait                               // proxying: the target is full; no reads until it drains (proxy.go)
+	fWriteShut                               // CloseWrite called: Writes fail (closewrite.go)
+	fShutWrPending                           // CloseWrite waits for the outbound buffer to drain
 )
 
 // noRead is every state in which the Conn does not read.
-const noRead = fConnecting | fResolving | fPaused | fReadClosed | fCloseAfterWriting | fClosed
+const noRead = fConnecting | fResolving | fPaused | fReadClosed | fCloseAfterWriting | fClosed | fProxyWait
 
 // Conn is one connection (EventMachine's EM::Connection): accepted by a
 // Listener or made by Connect. Its methods must be called on the reactor
@@ -45,6 +48,8 @@ type Conn struct {
 	connTimer  *timer.Timer
 
 	laddr, raddr net.Addr // cached on first use
+
+	proxy *proxyState // non-nil while c proxies to, or is proxied to from, another Conn (proxy.go)
 }
 
 // Write queues p for sending, as EventMachine's send_data; it implements
@@ -52,16 +57,17 @@ type Conn struct {
 // what the kernel did not take into the Conn's outbound buffer, which the
 // loop flushes as the socket becomes writable. Data written before an
 // outbound connect completes is sent once it does. It returns len(p) unless
-// the Conn is closed or closing (ErrClosed) or the write failed at once (the
-// Conn then closes with that error).
+// the Conn is closed or closing or its write side was shut by CloseWrite
+// (ErrClosed), or the write failed at once (the Conn then closes with that
+// error).
 func (c *Conn) Write(p []byte) (int, error) {
-	if c.flags&(fClosed|fCloseAfterWriting) != 0 {
+	if c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return 0, ErrClosed
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if c.outHead < len(c.out) || c.flags&(fConnecting|fResolving) != 0 {
+	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 {
 		c.queue(p)
 		return len(p), nil
 	}
@@ -159,8 +165,9 @@ func (c *Conn) Paused() bool { return c.flags&fPaused != 0 }
 func (c *Conn) Closed() bool { return c.flags&fClosed != 0 }
 
 // OutboundSize returns the number of bytes written but not yet taken by the
-// kernel, as get_outbound_data_size.
-func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead }
+// kernel, as get_outbound_data_size. Bytes a proxy spliced into a pipe for
+// this Conn and the socket has not taken yet count too.
+func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.proxy.pending() }
 
 // SetInactivityTimeout closes the Conn with ErrInactivityTimeout after d
 // without traffic in either direction, counted from now; 0 disables it.

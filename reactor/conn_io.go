@@ -50,6 +50,10 @@ func (r *Reactor) dispatch(events []poller.Event) {
 // readConn is the one read path: it reads into the loop's shared buffer and
 // hands each chunk to ReceiveData (or the proxy), within the read budget.
 func (r *Reactor) readConn(c *Conn) {
+	if c.proxy != nil && c.proxy.dst != nil {
+		r.proxyRead(c) // proxy.go: the bytes go to the target, not to ReceiveData
+		return
+	}
 	buf := r.readBuf
 	for range readBudget {
 		n, err := readFd(c.fd, buf)
@@ -106,6 +110,9 @@ func (r *Reactor) peerClosed(c *Conn) {
 // kernel pushes back, then releases the buffer once empty, which is when
 // OutboundDrained runs or a pending close-after-writing happens.
 func (r *Reactor) flush(c *Conn) {
+	if c.proxy != nil && c.proxy.pipe != nil && !r.flushPipe(c) {
+		return // spliced bytes go first; the kernel pushed back or c closed
+	}
 	for c.outHead < len(c.out) {
 		n, err := writeFd(c.fd, c.out[c.outHead:])
 		if err == errAgain {
@@ -130,8 +137,14 @@ func (r *Reactor) flush(c *Conn) {
 		c.closeWith(c.reason)
 		return
 	}
+	if c.flags&fShutWrPending != 0 {
+		c.shutdownWrite() // closewrite.go
+	}
 	c.updateInterest()
-	if d, ok := c.h.(Drainer); ok {
+	if c.proxy != nil {
+		r.proxyDrained(c) // proxy.go: resume a source waiting for c
+	}
+	if d, ok := c.h.(Drainer); ok && c.flags&fClosed == 0 {
 		r.callConn(c, d.OutboundDrained)
 	}
 }
@@ -226,6 +239,9 @@ func (r *Reactor) release(c *Conn) {
 		c.connTimer.Cancel()
 	}
 	r.nconns--
+	if c.proxy != nil {
+		r.proxyRelease(c) // proxy.go: free c's pipe, tell a source that c is gone
+	}
 	r.unbind(c)
 }
 

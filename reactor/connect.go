@@ -194,6 +194,9 @@ func (r *Reactor) finishConnect(c *Conn) {
 	} else if c.flags&fCloseAfterWriting != 0 {
 		c.closeWith(c.reason)
 	} else {
+		if c.flags&fShutWrPending != 0 {
+			c.shutdownWrite() // CloseWrite while connecting (closewrite.go)
+		}
 		c.updateInterest()
 	}
 }

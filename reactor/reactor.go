@@ -49,6 +49,8 @@ type Reactor struct {
 	loopGID  atomic.Uint64
 
 	onStop []func() // run once when the loop stops, after every Conn is gone
+
+	pipes *pipePool // splice pipes for ProxyTo, created on first use (proxy_pipes.go)
 }
 
 // New creates a reactor. Nothing runs until Run.

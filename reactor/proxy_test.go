@@ -1,0 +1,166 @@
+package reactor
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pxModes runs a test with the splice path allowed and with it off.
+func pxModes(t *testing.T, fn func(t *testing.T, splice bool)) {
+	t.Run("splice", func(t *testing.T) { fn(t, true) })
+	t.Run("copy", func(t *testing.T) { fn(t, false) })
+}
+
+func TestProxyToMovesBytesWithoutReceiveData(t *testing.T) {
+	pxModes(t, func(t *testing.T, splice bool) {
+		r := pxLoop(t)
+		rig := newPxRig(t, r, false)
+		var proxyErr error
+		pxOn(t, r, func() { proxyErr = rig.src.ProxyTo(rig.dst, WithProxySplice(splice)) })
+		require.NoError(t, proxyErr)
+
+		data := pxPattern(8<<20, 1)
+		sent := pxWrite(rig.client, data)
+		got := pxReadN(t, rig.peer, len(data))
+		require.NoError(t, pxRecv(t, sent, "client write"))
+		assert.Equal(t, data, got, "bytes relayed intact")
+		assert.Empty(t, rig.srcH.Got(), "no ReceiveData on the source while proxying")
+
+		var moved, spliced, copied int64
+		pxOn(t, r, func() {
+			moved, spliced, copied = rig.src.ProxiedBytes(), rig.src.proxy.spliced, rig.src.proxy.copied
+		})
+		assert.Equal(t, int64(len(data)), moved)
+		assert.Equal(t, moved, spliced+copied)
+		if splice && spliceSupported {
+			assert.Greater(t, spliced, int64(len(data)/2), "bulk data goes through the pipe")
+		} else {
+			assert.Zero(t, spliced)
+		}
+		pxOn(t, r, func() { assert.Zero(t, pxPipesInUse(r), "no pipe held once the data is through") })
+	})
+}
+
+func TestProxyLimitStopsAndDeliversTheRest(t *testing.T) {
+	pxModes(t, func(t *testing.T, splice bool) {
+		r := pxLoop(t)
+		rig := newPxRig(t, r, false)
+		const limit = 700_001
+		pxOn(t, r, func() {
+			require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxySplice(splice), WithProxyLimit(limit), WithProxyStopped(rig.srcH.onStop)))
+		})
+		data := pxPattern(1<<20, 2)
+		sent := pxWrite(rig.client, data)
+		got := pxReadN(t, rig.peer, limit)
+		assert.Equal(t, data[:limit], got)
+		reason := pxRecv(t, rig.srcH.stopped, "stop callback")
+		assert.ErrorIs(t, reason, ErrProxyLimit)
+		require.NoError(t, pxRecv(t, sent, "client write"))
+		pxEventually(t, r, "the rest reaches ReceiveData", func() bool { return len(rig.srcH.Got()) == len(data)-limit })
+		assert.Equal(t, data[limit:], rig.srcH.Got())
+		pxOn(t, r, func() {
+			assert.Equal(t, int64(limit), rig.src.ProxiedBytes())
+			assert.False(t, rig.src.Proxying())
+		})
+		require.NoError(t, rig.peer.SetReadDeadline(time.Now().Add(50*time.Millisecond)))
+		n, _ := rig.peer.Read(make([]byte, 1))
+		assert.Zero(t, n, "not one byte past the limit")
+	})
+}
+
+func TestProxyTargetUnboundKeepsSourceOpen(t *testing.T) {
+	pxModes(t, func(t *testing.T, splice bool) {
+		r := pxLoop(t)
+		rig := newPxRig(t, r, false)
+		pxOn(t, r, func() {
+			require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxySplice(splice), WithProxyStopped(rig.srcH.onStop)))
+		})
+		_, err := rig.client.Write([]byte("to the target"))
+		require.NoError(t, err)
+		assert.Equal(t, []byte("to the target"), pxReadN(t, rig.peer, 13))
+
+		require.NoError(t, rig.peer.Close()) // the target's peer goes away: dst closes with EOF
+		assert.ErrorIs(t, pxRecv(t, rig.dstH.unbound, "target unbind"), io.EOF)
+		reason := pxRecv(t, rig.srcH.stopped, "target-unbound callback")
+		assert.ErrorIs(t, reason, ErrProxyTargetClosed)
+		assert.ErrorIs(t, reason, io.EOF, "the target's own reason is wrapped")
+
+		_, err = rig.client.Write([]byte("now for me"))
+		require.NoError(t, err)
+		pxEventually(t, r, "data reaches ReceiveData", func() bool { return string(rig.srcH.Got()) == "now for me" })
+		pxOn(t, r, func() { assert.False(t, rig.src.Closed(), "the source stays open") })
+	})
+}
+
+func TestStopProxyReturnsToReceiveData(t *testing.T) {
+	r := pxLoop(t)
+	rig := newPxRig(t, r, false)
+	pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxyStopped(rig.srcH.onStop))) })
+	_, err := rig.client.Write([]byte("abc"))
+	require.NoError(t, err)
+	assert.Equal(t, []byte("abc"), pxReadN(t, rig.peer, 3))
+	pxOn(t, r, func() { rig.src.StopProxy() })
+	assert.ErrorIs(t, pxRecv(t, rig.srcH.stopped, "stop callback"), ErrProxyStopped)
+	_, err = rig.client.Write([]byte("def"))
+	require.NoError(t, err)
+	pxEventually(t, r, "ReceiveData again", func() bool { return string(rig.srcH.Got()) == "def" })
+	pxOn(t, r, func() {
+		rig.src.StopProxy() // again: nothing
+		assert.Nil(t, rig.dst.proxy, "the target keeps no proxy state")
+	})
+	assert.Empty(t, rig.srcH.stopped, "one callback per stop")
+}
+
+func TestProxyToErrors(t *testing.T) {
+	r := pxLoop(t)
+	a := newPxRig(t, r, false)
+	b := newPxRig(t, r, false)
+	pxOn(t, r, func() {
+		require.NoError(t, a.src.ProxyTo(a.dst))
+		assert.ErrorIs(t, b.src.ProxyTo(a.dst), ErrProxyTargetBusy)
+		assert.Error(t, b.src.ProxyTo(nil))
+		require.NoError(t, a.src.ProxyTo(a.dst), "again to the same target")
+		require.NoError(t, a.src.ProxyTo(b.dst, WithProxyStopped(a.srcH.onStop)), "a new target replaces the old")
+		assert.Nil(t, a.dst.proxy)
+		require.NoError(t, b.src.ProxyTo(a.dst), "the old target is free")
+		b.dst.Close()
+		assert.ErrorIs(t, b.src.ProxyTo(b.dst), ErrClosed)
+	})
+	reason := pxRecv(t, a.srcH.stopped, "stop callback")
+	assert.True(t, errors.Is(reason, ErrProxyTargetClosed) || errors.Is(reason, ErrProxyStopped), reason)
+}
+
+func TestProxyToItselfEchoes(t *testing.T) {
+	pxModes(t, func(t *testing.T, splice bool) {
+		r := pxLoop(t)
+		rig := newPxRig(t, r, false)
+		pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.src, WithProxySplice(splice))) })
+		data := pxPattern(2<<20, 3)
+		sent := pxWrite(rig.client, data)
+		assert.Equal(t, data, pxReadN(t, rig.client, len(data)))
+		require.NoError(t, pxRecv(t, sent, "client write"))
+	})
+}
+
+func TestProxySourceHalfClose(t *testing.T) {
+	r := pxLoop(t)
+	rig := newPxRig(t, r, true)
+	pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.dst)) })
+	_, err := rig.client.Write([]byte("last words"))
+	require.NoError(t, err)
+	require.NoError(t, rig.client.CloseWrite())
+	pxRecv(t, rig.srcH.halfClose, "PeerClosedWrite on the source")
+	assert.Equal(t, []byte("last words"), pxReadN(t, rig.peer, 10))
+	pxOn(t, r, func() {
+		assert.False(t, rig.src.Closed())
+		assert.True(t, rig.src.Proxying())
+		_, err := rig.src.Write([]byte("reply"))
+		assert.NoError(t, err)
+	})
+	assert.Equal(t, []byte("reply"), pxReadN(t, rig.client, 5))
+}

@@ -1,0 +1,243 @@
+package http
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"syscall"
+
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// clientConn is the thin adapter between one reactor.Conn and the pure
+// response parser: it writes a request's bytes, feeds what arrives to the
+// parser and turns the parser's events and the Conn's Unbind into the
+// request's callbacks. It carries one request at a time.
+type clientConn struct {
+	c         *Client
+	host      *clientHost
+	conn      *reactor.Conn
+	req       *ClientRequest // in flight; nil while idle
+	parser    clientParser
+	connected bool // the TCP connect completed
+	served    int  // responses completed on this connection
+}
+
+var _ reactor.Handler = (*clientConn)(nil)
+
+// PostInit keeps the Conn (Connect calls it before it returns).
+func (cc *clientConn) PostInit(conn *reactor.Conn) { cc.conn = conn }
+
+// ConnectionCompleted notes that the connect succeeded; the request written
+// meanwhile is being sent by the reactor.
+func (cc *clientConn) ConnectionCompleted(*reactor.Conn) { cc.connected = true }
+
+// send writes r's attempt on this connection. A failed write closes the
+// Conn, whose Unbind then reports (or retries) the request.
+func (cc *clientConn) send(r *ClientRequest) {
+	cc.req, r.conn, r.queued = r, cc, nil
+	r.resp, r.discard = nil, false
+	cc.parser.reset(r.out)
+	if cc.served > 0 {
+		cc.conn.SetInactivityTimeout(cc.c.cfg.inactivity)
+	}
+	cc.conn.Write(r.wire)
+}
+
+// detach unlinks the in-flight request from the connection.
+func (cc *clientConn) detach() {
+	if cc.req != nil {
+		cc.req.conn = nil
+		cc.req = nil
+	}
+}
+
+// ReceiveData feeds the parser. Bytes on an idle connection, or after a
+// complete response, are not a reply to anything: the connection closes.
+func (cc *clientConn) ReceiveData(conn *reactor.Conn, data []byte) {
+	r := cc.req
+	if r == nil {
+		conn.Close()
+		return
+	}
+	n, err := cc.parser.feed(data)
+	if err == errClientStop || cc.req != r {
+		return // a callback cancelled the request (or closed the client)
+	}
+	if err != nil {
+		cc.detach()
+		conn.Close()
+		r.finish(nil, err)
+		return
+	}
+	if cc.parser.done() {
+		reusable := n == len(data) && cc.parser.keepAlive() && !r.out.Close && cc.c.cfg.keepAlive
+		cc.complete(r, reusable)
+	}
+}
+
+// Unbind ends the connection: a close-delimited body completes, a request
+// cut short fails (or, on a reused connection the server had already given
+// up on, is sent again once), queued requests get a new connection.
+func (cc *clientConn) Unbind(_ *reactor.Conn, reason error) {
+	cc.c.connGone(cc)
+	r := cc.req
+	if r == nil {
+		cc.c.pump(cc.host)
+		return
+	}
+	var eofErr error
+	if reason == io.EOF {
+		if eofErr = cc.parser.eof(); eofErr == nil {
+			cc.complete(r, false)
+			return
+		}
+	}
+	cc.detach()
+	if cc.retryable(r, reason) {
+		r.retried = true
+		cc.c.start(r, true, false)
+	} else {
+		r.finish(nil, cc.unbindError(reason, eofErr))
+	}
+	cc.c.pump(cc.host)
+}
+
+// complete hands a finished response to its request: a redirect to follow
+// starts the next attempt, anything else runs the callback. While the
+// callback runs, requests for this host queue for this connection; after
+// it, the connection serves them or waits idle, or closes.
+func (cc *clientConn) complete(r *ClientRequest, reusable bool) {
+	cc.detach()
+	cc.served++
+	resp := r.resp
+	if tr := cc.parser.trailer(); tr != nil {
+		resp.Trailer = tr
+	}
+	if r.discard {
+		cc.recycle(reusable)
+		r.redirect(resp)
+		return
+	}
+	h := cc.host
+	h.finishing++
+	ok := false
+	defer func() {
+		h.finishing--
+		if ok && reusable && !cc.conn.Closed() {
+			cc.c.release(cc)
+			return
+		}
+		cc.conn.Close()
+		cc.c.pump(h)
+	}()
+	r.finish(resp, r.finalErr())
+	ok = true
+}
+
+func (cc *clientConn) recycle(reusable bool) {
+	if reusable && !cc.conn.Closed() {
+		cc.c.release(cc)
+	} else {
+		cc.conn.Close()
+	}
+}
+
+// retryable reports whether a request that failed on a kept-alive
+// connection may be sent again: the server closed or reset a connection
+// that had served before without a byte of this response (it gave up on
+// the idle connection as the request went out), the request is replayable
+// as net/http defines it, and it was not retried already.
+func (cc *clientConn) retryable(r *ClientRequest, reason error) bool {
+	if cc.served == 0 || cc.parser.started || r.retried {
+		return false
+	}
+	if reason != io.EOF && !errors.Is(reason, syscall.ECONNRESET) && !errors.Is(reason, syscall.EPIPE) {
+		return false
+	}
+	switch r.method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	h := r.out.Header
+	return h.Get("Idempotency-Key") != "" || h.Get("X-Idempotency-Key") != ""
+}
+
+// unbindError says why a request failed when its connection closed.
+func (cc *clientConn) unbindError(reason, eofErr error) error {
+	addr := cc.host.key
+	switch {
+	case errors.Is(reason, reactor.ErrConnectTimeout):
+		return clientTimeoutError{fmt.Errorf("connecting to %s: no connection within %v: %w",
+			addr, cc.c.cfg.connectTimeout, reason)}
+	case errors.Is(reason, reactor.ErrInactivityTimeout):
+		return clientTimeoutError{fmt.Errorf("waiting for %s: no traffic for %v: %w",
+			addr, cc.c.cfg.inactivity, reason)}
+	case eofErr != nil:
+		return fmt.Errorf("reading the response from %s: %w", addr, eofErr)
+	case reason == nil:
+		return fmt.Errorf("connection to %s closed locally: %w", addr, ErrClientClosed)
+	case !cc.connected:
+		return fmt.Errorf("connecting to %s: %w", addr, reason)
+	default:
+		return fmt.Errorf("reading the response from %s: %w", addr, reason)
+	}
+}
+
+// onHead is the parser's head event: it makes the ClientResponse and
+// decides whether this response is a redirect to follow.
+func (cc *clientConn) onHead(hr *http.Response) error {
+	r := cc.req
+	resp := clientNewResponse(hr, r.out, r.redirects)
+	r.resp = resp
+	if cc.c.isRedirect(resp) && r.redirects < cc.c.cfg.redirects {
+		r.discard = true
+		return nil
+	}
+	if r.onHeaders != nil {
+		r.onHeaders(resp)
+		if cc.req != r {
+			return errClientStop
+		}
+	}
+	return nil
+}
+
+// clientPrealloc bounds what a Content-Length alone makes the client
+// allocate before the bytes arrive.
+const clientPrealloc = 1 << 20
+
+// onBody is the parser's body event: the bytes go to the Stream callback,
+// into the response's Body, or nowhere (a redirect being followed).
+func (cc *clientConn) onBody(b []byte) error {
+	r := cc.req
+	switch {
+	case r.discard:
+	case r.stream != nil:
+		r.stream(b)
+		if cc.req != r {
+			return errClientStop
+		}
+	default:
+		r.resp.Body = clientAppend(r.resp.Body, b, r.resp.ContentLength)
+	}
+	return nil
+}
+
+// clientAppend appends b to body, doubling capacity (capped at the
+// declared length, when known) so a large body is copied about once more
+// in all, and never allocating more than twice what actually arrived.
+func clientAppend(body, b []byte, declared int64) []byte {
+	need := len(body) + len(b)
+	if need > cap(body) {
+		newCap := max(2*cap(body), need, min(clientPrealloc, int(max(declared, 0))))
+		if declared >= int64(need) {
+			newCap = int(min(int64(newCap), declared))
+		}
+		nb := make([]byte, len(body), newCap)
+		copy(nb, body)
+		body = nb
+	}
+	return append(body, b...)
+}

@@ -1,0 +1,63 @@
+package http
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+)
+
+// The client's sentinel errors. A request's callback receives a *url.Error
+// (as net/http's Client returns) whose Err wraps one of these, or the
+// reactor's reason: test with errors.Is. A refused connect wraps
+// syscall.ECONNREFUSED; a connect timeout wraps reactor.ErrConnectTimeout;
+// an inactivity timeout wraps reactor.ErrInactivityTimeout (both timeouts
+// also report Timeout() == true); a connection that broke mid-response
+// wraps io.ErrUnexpectedEOF; a cancelled context wraps its error.
+var (
+	// ErrClientMalformedResponse: the server sent something that is not a
+	// valid HTTP/1.x response (bad status line, headers, length or chunk
+	// framing). The connection is closed.
+	ErrClientMalformedResponse = errors.New("http client: malformed response")
+	// ErrClientResponseTooLarge: the header block exceeded the header limit
+	// (WithClientMaxHeaderBytes) or the body the body limit
+	// (WithClientMaxBodyBytes). The connection is closed.
+	ErrClientResponseTooLarge = errors.New("http client: response too large")
+	// ErrClientTooManyRedirects: following redirects was on and the limit
+	// was reached; the callback also receives the last redirect response.
+	ErrClientTooManyRedirects = errors.New("http client: too many redirects")
+	// ErrClientBadRequest: the request cannot be sent (no URL or host, a
+	// scheme other than http, an invalid header, an unreadable body).
+	ErrClientBadRequest = errors.New("http client: bad request")
+	// ErrClientCanceled: ClientRequest.Cancel was called.
+	ErrClientCanceled = errors.New("http client: request canceled")
+	// ErrClientClosed: the Client was closed (Client.Close) before the
+	// request completed, or a request was made on a closed Client.
+	ErrClientClosed = errors.New("http client: client closed")
+)
+
+// clientTimeoutError marks a timeout so that url.Error.Timeout (and
+// net.Error users) see it, while errors.Is still finds the reactor's
+// sentinel underneath.
+type clientTimeoutError struct{ err error }
+
+func (e clientTimeoutError) Error() string   { return e.err.Error() }
+func (e clientTimeoutError) Unwrap() error   { return e.err }
+func (e clientTimeoutError) Timeout() bool   { return true }
+func (e clientTimeoutError) Temporary() bool { return true }
+
+// clientURLError wraps err the way net/http's Client does: Op is the method
+// in title case ("Get"), URL the request's URL.
+func clientURLError(method, rawURL string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return err
+	}
+	op := "Get"
+	if method != "" {
+		op = method[:1] + strings.ToLower(method[1:])
+	}
+	return &url.Error{Op: op, URL: rawURL, Err: err}
+}

@@ -1,0 +1,111 @@
+package http
+
+import "time"
+
+// ClientOption configures a Client (for NewClient).
+type ClientOption func(*clientConfig)
+
+type clientConfig struct {
+	connectTimeout time.Duration
+	inactivity     time.Duration
+	idleTimeout    time.Duration
+	maxPerHost     int
+	redirects      int
+	maxHeader      int
+	maxBody        int64
+	keepAlive      bool
+	userAgent      string
+}
+
+// Client defaults. The two timeouts are em-http-request's.
+const (
+	ClientDefaultConnectTimeout    = 5 * time.Second
+	ClientDefaultInactivityTimeout = 10 * time.Second
+	ClientDefaultIdleTimeout       = 90 * time.Second
+	ClientDefaultMaxConnsPerHost   = 8
+	ClientDefaultMaxHeaderBytes    = 1 << 20
+	ClientDefaultUserAgent         = "evmachine-http-client/1"
+)
+
+func clientDefaultConfig() clientConfig {
+	return clientConfig{
+		connectTimeout: ClientDefaultConnectTimeout,
+		inactivity:     ClientDefaultInactivityTimeout,
+		idleTimeout:    ClientDefaultIdleTimeout,
+		maxPerHost:     ClientDefaultMaxConnsPerHost,
+		maxHeader:      ClientDefaultMaxHeaderBytes,
+		keepAlive:      true,
+		userAgent:      ClientDefaultUserAgent,
+	}
+}
+
+// WithClientConnectTimeout bounds how long connecting, name resolution
+// included, may take (default 5 s, as em-http-request's connect_timeout;
+// 0 disables). A request that hits it fails with an error wrapping
+// reactor.ErrConnectTimeout.
+func WithClientConnectTimeout(d time.Duration) ClientOption {
+	return func(c *clientConfig) { c.connectTimeout = max(d, 0) }
+}
+
+// WithClientInactivityTimeout fails a request when its connection carries
+// no traffic in either direction for d (default 10 s, as em-http-request's
+// inactivity_timeout; 0 disables). Every byte sent or received restarts the
+// count, so a slow but steady response is never cut. The error wraps
+// reactor.ErrInactivityTimeout.
+func WithClientInactivityTimeout(d time.Duration) ClientOption {
+	return func(c *clientConfig) { c.inactivity = max(d, 0) }
+}
+
+// WithClientIdleTimeout closes a kept-alive connection that has waited d
+// for its next request (default 90 s, as net/http's IdleConnTimeout; 0
+// keeps idle connections until the server closes them).
+func WithClientIdleTimeout(d time.Duration) ClientOption {
+	return func(c *clientConfig) { c.idleTimeout = max(d, 0) }
+}
+
+// WithClientMaxConnsPerHost limits the connections open (or opening) to one
+// host:port at a time (default 8; values below 1 mean 1). Requests beyond
+// the limit wait in a first-in first-out queue for a connection to free up.
+func WithClientMaxConnsPerHost(n int) ClientOption {
+	return func(c *clientConfig) { c.maxPerHost = max(n, 1) }
+}
+
+// WithClientRedirects makes the client follow up to n redirects per
+// request (default 0: redirects are returned to the callback as ordinary
+// responses, as em-http-request's redirects: 0). 301, 302 and 303 are
+// followed with GET and no body (HEAD stays HEAD); 307 and 308 keep the
+// method and body. When a response is still a redirect after n, the
+// callback gets it together with an error wrapping
+// ErrClientTooManyRedirects.
+func WithClientRedirects(n int) ClientOption {
+	return func(c *clientConfig) { c.redirects = max(n, 0) }
+}
+
+// WithClientMaxHeaderBytes bounds a response's status line and header
+// block, and separately its chunked trailers (default 1 MiB).
+func WithClientMaxHeaderBytes(n int) ClientOption {
+	return func(c *clientConfig) {
+		if n > 0 {
+			c.maxHeader = n
+		}
+	}
+}
+
+// WithClientMaxBodyBytes bounds a response body as decoded (default 0: no
+// limit), streamed or not. A larger response fails with an error wrapping
+// ErrClientResponseTooLarge, at once when its Content-Length says so.
+func WithClientMaxBodyBytes(n int64) ClientOption {
+	return func(c *clientConfig) { c.maxBody = max(n, 0) }
+}
+
+// WithClientKeepAlive turns connection reuse on or off (default on). Off,
+// every request carries "Connection: close" and gets its own connection.
+func WithClientKeepAlive(on bool) ClientOption {
+	return func(c *clientConfig) { c.keepAlive = on }
+}
+
+// WithClientUserAgent sets the User-Agent sent when a request has none
+// (default "evmachine-http-client/1"; "" sends net/http's default).
+func WithClientUserAgent(ua string) ClientOption {
+	return func(c *clientConfig) { c.userAgent = ua }
+}

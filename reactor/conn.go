@@ -37,6 +37,7 @@ type Conn struct {
 	h     Handler
 	fd    int
 	flags connFlags
+	born  uint64 // r.iter when registered: events of that batch predate this Conn
 
 	out     []byte // bytes the kernel has not taken yet; nil while empty
 	outHead int    // out[:outHead] is written

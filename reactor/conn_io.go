@@ -26,7 +26,9 @@ func (r *Reactor) dispatch(events []poller.Event) {
 			}
 			continue
 		}
-		if c.flags&fClosed != 0 {
+		if c.flags&fClosed != 0 || c.born == r.iter {
+			// Closed, or registered during this batch on the number of an
+			// fd closed earlier in it (a listener): the event is stale.
 			continue
 		}
 		if c.flags&fConnecting != 0 {
@@ -192,6 +194,7 @@ func (r *Reactor) register(c *Conn) error {
 		return err
 	}
 	c.flags |= fRegistered
+	c.born = r.iter
 	if wantR {
 		c.flags |= fRegRead
 	}

@@ -24,6 +24,7 @@ type Reactor struct {
 	now     time.Time // cached at the start of each iteration's timer and dispatch phases
 	base    time.Time // origin of nowNs
 	nowNs   int64     // now as nanoseconds since base: the cheap stamp Conns keep
+	iter    uint64    // completed polls: the batch an event belongs to
 	readBuf []byte
 
 	conns     []*Conn // indexed by fd
@@ -128,6 +129,7 @@ func (r *Reactor) tick() error {
 	if err != nil {
 		return err
 	}
+	r.iter++
 	r.setNow()
 	r.dispatch(events) // 4. accepts, reads, writes
 	r.sweep()          // 5. unregister, close and Unbind what closed

@@ -1,0 +1,207 @@
+package deferpool
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Default sizes: EventMachine's thread pool has 20 threads; the queue bound
+// is ours (EventMachine's queue is unbounded).
+const (
+	DefaultWorkers   = 20
+	DefaultQueueSize = 10_000
+)
+
+// Option configures a Pool in New.
+type Option func(*config)
+
+type config struct {
+	workers   int
+	queueSize int
+}
+
+// WithWorkers sets the number of worker goroutines, that is how many
+// operations run at the same time (default DefaultWorkers). n <= 0 keeps
+// the default.
+func WithWorkers(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.workers = n
+		}
+	}
+}
+
+// WithQueueSize sets how many operations may wait for a worker (default
+// DefaultQueueSize); Submit hands ErrQueueFull to done beyond that. n <= 0
+// keeps the default.
+func WithQueueSize(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.queueSize = n
+		}
+	}
+}
+
+// Pool runs blocking operations on a fixed set of worker goroutines and
+// hands each result to its owner through post. Create it with New; the zero
+// Pool is not usable. Its methods are safe for concurrent use.
+type Pool struct {
+	post    func(func())
+	queue   chan *job
+	ctx     context.Context // given to every operation; cancelled by Close
+	cancel  context.CancelFunc
+	size    int
+	stopped atomic.Bool // Close was called; read by workers without mu
+
+	// mu orders Submit's send against Close's close(queue): Submit holds
+	// the read lock across its (non-blocking) send.
+	mu      sync.RWMutex
+	closed  bool
+	started atomic.Bool    // set under mu once the workers exist
+	workers []*workerStats // written once under mu before started is set
+	live    atomic.Int32   // worker goroutines not yet returned
+	exited  chan struct{}  // closed when live drops to zero after Close
+
+	// postMu makes Detach wait for posts in progress: deliver holds the
+	// read lock from its check of detached to the end of post.
+	postMu   sync.RWMutex
+	detached bool
+
+	rejected atomic.Uint64
+	dropped  atomic.Uint64
+	jobs     sync.Pool // *job, recycled so that a round trip allocates nothing
+}
+
+// New returns a pool that hands every completion to post. post is called
+// from worker goroutines and from Submit's and Close's callers, must be safe
+// for concurrent use, must not block, and must queue the function for the
+// owner's goroutine rather than run it (the reactor passes its NextTick).
+// New panics if post is nil. Any goroutine may call New.
+func New(post func(func()), opts ...Option) *Pool {
+	if post == nil {
+		panic("deferpool: New with nil post")
+	}
+	c := config{workers: DefaultWorkers, queueSize: DefaultQueueSize}
+	for _, o := range opts {
+		o(&c)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pool{
+		post:   post,
+		queue:  make(chan *job, c.queueSize),
+		ctx:    ctx,
+		cancel: cancel,
+		size:   c.workers,
+		exited: make(chan struct{}),
+	}
+}
+
+// Submit queues op to run on a worker and arranges for done(result, err) to
+// be posted once op returns. It never blocks and never calls done itself:
+// done runs exactly once, through post, with op's result, or with a
+// *PanicError if op panicked, ErrQueueFull if the queue was full, or
+// ErrClosed after Close. The exception is a pool that was detached (see
+// Detach): then done is dropped. op receives a context that Close cancels.
+// A nil done is allowed (the result is discarded); a nil op panics.
+// Safe for concurrent use; the first call starts the workers.
+func (p *Pool) Submit(op func(ctx context.Context) (any, error), done func(any, error)) {
+	if op == nil {
+		panic("deferpool: Submit with nil op")
+	}
+	if !p.started.Load() {
+		p.start()
+	}
+	j := p.newJob(op, done)
+	p.mu.RLock()
+	if p.closed {
+		p.mu.RUnlock()
+		p.reject(j, ErrClosed)
+		return
+	}
+	select {
+	case p.queue <- j:
+		p.mu.RUnlock()
+	default:
+		p.mu.RUnlock()
+		p.reject(j, ErrQueueFull)
+	}
+}
+
+// start spawns every worker, once, unless the pool is closed.
+func (p *Pool) start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started.Load() || p.closed {
+		return
+	}
+	p.workers = make([]*workerStats, p.size)
+	p.live.Store(int32(p.size))
+	for i := range p.workers {
+		w := new(workerStats)
+		p.workers[i] = w
+		go p.work(w)
+	}
+	p.started.Store(true)
+}
+
+// Detach tells the pool that its owner no longer runs posted functions (the
+// reactor's loop has stopped). Once Detach returns, post is never called
+// again: every later completion, rejection included, is dropped and counted
+// in Stats.Dropped, and its done never runs. Detach waits for posts already
+// in progress, so it must not be called from inside post. Idempotent; safe
+// for concurrent use.
+func (p *Pool) Detach() {
+	p.postMu.Lock()
+	p.detached = true
+	p.postMu.Unlock()
+}
+
+// Close stops the pool: later Submits get ErrClosed, operations still queued
+// get ErrClosed (through post) without running, and the context of running
+// operations is cancelled. It then waits up to grace for the workers to
+// return. If some are still running operations at the end of grace, Close
+// returns an error wrapping ErrGraceExpired that says how many; those
+// operations' done callbacks are still posted when they return (or dropped,
+// after Detach). grace <= 0 does not wait. Close may be called again, for
+// example to wait longer; it then only waits. Safe for concurrent use, but
+// not from inside an operation (it would wait for itself).
+func (p *Pool) Close(grace time.Duration) error {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		p.stopped.Store(true)
+		close(p.queue)
+		if !p.started.Load() {
+			close(p.exited)
+		}
+	}
+	p.mu.Unlock()
+	p.cancel()
+	for j := range p.queue { // workers drain too; whoever takes a job rejects it
+		p.reject(j, ErrClosed)
+	}
+	return p.wait(grace)
+}
+
+// wait blocks until every worker has returned or grace has passed.
+func (p *Pool) wait(grace time.Duration) error {
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	if grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-p.exited:
+			return nil
+		case <-t.C:
+		}
+	}
+	return fmt.Errorf("%w: %d workers still running operations after %v",
+		ErrGraceExpired, p.live.Load(), grace)
+}

@@ -1,0 +1,167 @@
+package http
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/evmachine/evmachine/reactor"
+	"github.com/evmachine/evmachine/timer"
+)
+
+func TestClientDefaults(t *testing.T) {
+	c := NewClient(nil)
+	assert.Equal(t, 5*time.Second, c.cfg.connectTimeout, "em-http-request's connect_timeout")
+	assert.Equal(t, 10*time.Second, c.cfg.inactivity, "em-http-request's inactivity_timeout")
+	assert.Equal(t, 0, c.cfg.redirects, "redirects are off by default")
+	assert.True(t, c.cfg.keepAlive)
+}
+
+// clientAssertTimeout checks that err is a *url.Error reporting a timeout
+// that wraps sentinel.
+func clientAssertTimeout(t *testing.T, err error, sentinel error) {
+	t.Helper()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, sentinel)
+	var ue *url.Error
+	require.ErrorAs(t, err, &ue)
+	assert.True(t, ue.Timeout(), "the error reports Timeout(): %v", err)
+}
+
+func TestClientSlowResponseWithinInactivityTimeout(t *testing.T) {
+	const pieces, gap = 10, 150 * time.Millisecond
+	s := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for i := range pieces {
+			fmt.Fprintf(w, "%d", i)
+			w.(http.Flusher).Flush()
+			time.Sleep(gap)
+		}
+	}))
+	r := clientStartReactor(t)
+	c := NewClient(r, WithClientInactivityTimeout(time.Second))
+	start := time.Now()
+	res := clientGet(t, r, c, s.URL)
+	require.NoError(t, res.err, "traffic keeps restarting the inactivity timeout")
+	assert.Equal(t, "0123456789", string(res.resp.Body))
+	assert.Greater(t, res.at.Sub(start), 1200*time.Millisecond, "the response took longer than the timeout")
+}
+
+func TestClientStalledServerTripsInactivityTimeout(t *testing.T) {
+	stop := make(chan struct{})
+	s := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("first ten!"))
+		w.(http.Flusher).Flush()
+		select { // stall until the client gives up (or the test ends)
+		case <-req.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(func() { close(stop) })
+	r := clientStartReactor(t)
+	const idle = 300 * time.Millisecond
+	c := NewClient(r, WithClientInactivityTimeout(idle))
+	start := time.Now()
+	res := clientGet(t, r, c, s.URL)
+	clientAssertTimeout(t, res.err, reactor.ErrInactivityTimeout)
+	assert.Nil(t, res.resp)
+	assert.GreaterOrEqual(t, res.at.Sub(start), idle)
+}
+
+// TestClientDefaultInactivityTimeoutFakeClock checks the 10 s default
+// without waiting 10 s: the reactor runs on a fake clock that the test
+// advances from the loop.
+func TestClientDefaultInactivityTimeoutFakeClock(t *testing.T) {
+	got := make(chan struct{})
+	url := clientRawServer(t, func(conn net.Conn) {
+		clientReadRequest(bufio.NewReader(conn))
+		close(got)
+		conn.Read(make([]byte, 1)) // stall until the client closes
+	})
+	clk := timer.NewFakeClock(time.Unix(1e9, 0))
+	r := clientStartReactor(t, reactor.WithClock(clk))
+	c := NewClient(r)
+	ch := make(chan clientResult, 1)
+	r.NextTick(func() {
+		c.Get(url, func(resp *ClientResponse, err error) { ch <- clientResult{resp, err, time.Now()} })
+	})
+	clientWait(t, got)
+	clientOnLoop(t, r, func() { clk.Advance(9 * time.Second) })
+	clientOnLoop(t, r, func() {}) // one more iteration: due timers ran
+	clientOnLoop(t, r, func() {})
+	select {
+	case res := <-ch:
+		t.Fatalf("request ended before the default inactivity timeout: %v", res.err)
+	default:
+	}
+	clientOnLoop(t, r, func() { clk.Advance(2 * time.Second) })
+	res := clientWait(t, ch)
+	clientAssertTimeout(t, res.err, reactor.ErrInactivityTimeout)
+}
+
+// clientStalledConnectAddr returns a loopback address whose connects hang:
+// a listener with a zero backlog that never accepts, its queue filled by
+// one connection.
+func clientStalledConnectAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { syscall.Close(fd) })
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	filler, err := net.DialTimeout("tcp", addr, time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { filler.Close() })
+	probe, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err == nil {
+		probe.Close()
+		t.Skip("this kernel completes connects beyond the listen backlog; cannot stall a connect on loopback")
+	}
+	return addr
+}
+
+func TestClientConnectTimeout(t *testing.T) {
+	addr := clientStalledConnectAddr(t)
+	r := clientStartReactor(t)
+	const ct = 300 * time.Millisecond
+	c := NewClient(r, WithClientConnectTimeout(ct))
+	start := time.Now()
+	res := clientGet(t, r, c, "http://"+addr+"/")
+	clientAssertTimeout(t, res.err, reactor.ErrConnectTimeout)
+	assert.GreaterOrEqual(t, res.at.Sub(start), ct)
+}
+
+func TestClientDefaultConnectTimeoutFakeClock(t *testing.T) {
+	addr := clientStalledConnectAddr(t)
+	clk := timer.NewFakeClock(time.Unix(1e9, 0))
+	r := clientStartReactor(t, reactor.WithClock(clk))
+	c := NewClient(r)
+	ch := make(chan clientResult, 1)
+	clientOnLoop(t, r, func() {
+		c.Get("http://"+addr+"/", func(resp *ClientResponse, err error) { ch <- clientResult{resp, err, time.Now()} })
+	})
+	clientOnLoop(t, r, func() { clk.Advance(4 * time.Second) })
+	clientOnLoop(t, r, func() {})
+	clientOnLoop(t, r, func() {})
+	select {
+	case res := <-ch:
+		t.Fatalf("request ended before the default connect timeout: %v", res.err)
+	default:
+	}
+	clientOnLoop(t, r, func() { clk.Advance(2 * time.Second) })
+	res := clientWait(t, ch)
+	clientAssertTimeout(t, res.err, reactor.ErrConnectTimeout)
+	assert.False(t, errors.Is(res.err, reactor.ErrInactivityTimeout))
+}

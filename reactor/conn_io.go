@@ -63,8 +63,8 @@ func (r *Reactor) readConn(c *Conn) {
 		case n > 0:
 			c.lastActive = r.nowNs
 			r.receive(c, buf[:n])
-			if c.flags&noRead != 0 || n < len(buf) {
-				return
+			if c.flags&noRead != 0 || n < len(buf) || c.proxy != nil && c.proxy.dst != nil {
+				return // (ReceiveData called ProxyTo: the rest goes to the proxy)
 			}
 		case err == nil: // n == 0: the peer closed its write side
 			r.peerClosed(c)

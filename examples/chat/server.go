@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// config is the server's limits.
+type config struct {
+	maxLine     int // longest line a client may send, in bytes
+	maxOutbound int // bytes queued for one client before it is dropped as too slow
+}
+
+// message is one broadcast: every client except from receives text.
+type message struct {
+	from *client
+	text []byte
+}
+
+// server is the chat room. All of its state lives on the reactor goroutine.
+type server struct {
+	r       *reactor.Reactor
+	log     *slog.Logger
+	cfg     config
+	room    *reactor.Channel[message]
+	names   map[string]*client
+	guests  int
+	closing bool // Shutdown announced: no more broadcasts
+}
+
+// client is one connection's handler.
+type client struct {
+	reactor.BaseHandler
+	s     *server
+	c     *reactor.Conn
+	name  string
+	sub   uint64
+	lines lineSplitter
+	quit  bool // /quit or a bad line: ignore the rest of the input
+	slow  bool // dropped for not reading
+}
+
+var nickRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// newServer creates the room on r. Must be called on r's goroutine (or
+// before Run).
+func newServer(r *reactor.Reactor, log *slog.Logger, cfg config) *server {
+	return &server{
+		r:     r,
+		log:   log,
+		cfg:   cfg,
+		room:  reactor.NewChannel[message](r),
+		names: make(map[string]*client),
+	}
+}
+
+// listen accepts chat clients on addr ("127.0.0.1:0" picks a port). Must be
+// called on r's goroutine (or before Run).
+func (s *server) listen(addr string) (*reactor.Listener, error) {
+	return s.r.Listen("tcp", addr, func(*reactor.Conn) reactor.Handler {
+		return &client{s: s, lines: lineSplitter{max: s.cfg.maxLine}}
+	})
+}
+
+// shutdown tells every client the server is going away and stops the
+// reactor gracefully: queued output is flushed, then the connections close.
+// Safe for concurrent use; it returns when the reactor has stopped.
+func (s *server) shutdown(ctx context.Context) error {
+	s.r.NextTick(func() {
+		s.closing = true
+		for _, cl := range s.names {
+			cl.send([]byte("* server shutting down\n"))
+		}
+	})
+	return s.r.Shutdown(ctx)
+}
+
+// broadcast sends text to every client but from, through the room channel
+// (delivered in the next tick, in join order).
+func (s *server) broadcast(from *client, format string, args ...any) {
+	if !s.closing {
+		s.room.Push(message{from: from, text: fmt.Appendf(nil, format, args...)})
+	}
+}
+
+// PostInit names the new client and lets the room know.
+func (cl *client) PostInit(c *reactor.Conn) {
+	s := cl.s
+	cl.c = c
+	for {
+		s.guests++
+		cl.name = fmt.Sprintf("guest%d", s.guests)
+		if s.names[cl.name] == nil {
+			break
+		}
+	}
+	s.names[cl.name] = cl
+	cl.sub = s.room.Subscribe(func(m message) {
+		if m.from != cl {
+			cl.send(m.text)
+		}
+	})
+	cl.sendf("* welcome to evmachine chat, you are %s; commands: /nick NAME, /who, /quit\n", cl.name)
+	s.broadcast(cl, "* %s joined\n", cl.name)
+	s.log.Debug("chat: joined", "name", cl.name, "remote", c.RemoteAddr())
+}
+
+// ReceiveData splits the input into lines and handles each.
+func (cl *client) ReceiveData(c *reactor.Conn, data []byte) {
+	if cl.quit {
+		return
+	}
+	err := cl.lines.feed(data, func(line []byte) bool {
+		cl.handleLine(line)
+		return !cl.quit && !c.Closed()
+	})
+	if err != nil && !cl.quit {
+		cl.quit = true
+		cl.sendf("! line too long (limit %d bytes); closing\n", cl.s.cfg.maxLine)
+		c.CloseAfterWriting()
+	}
+}
+
+// Unbind leaves the room.
+func (cl *client) Unbind(_ *reactor.Conn, reason error) {
+	s := cl.s
+	s.room.Unsubscribe(cl.sub)
+	delete(s.names, cl.name)
+	if cl.slow {
+		s.broadcast(cl, "* %s left (too slow)\n", cl.name)
+		return
+	}
+	s.broadcast(cl, "* %s left\n", cl.name)
+	s.log.Debug("chat: left", "name", cl.name, "reason", reason)
+}
+
+// handleLine runs a command or broadcasts the line.
+func (cl *client) handleLine(line []byte) {
+	text := string(line)
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(text), " ")
+	switch {
+	case strings.TrimSpace(text) == "":
+	case cmd == "/nick":
+		cl.nick(strings.TrimSpace(arg))
+	case cmd == "/who":
+		names := make([]string, 0, len(cl.s.names))
+		for name := range cl.s.names {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		cl.sendf("* here (%d): %s\n", len(names), strings.Join(names, ", "))
+	case cmd == "/quit":
+		cl.quit = true
+		cl.sendf("* bye\n")
+		cl.c.CloseAfterWriting()
+	case strings.HasPrefix(cmd, "/"):
+		cl.sendf("! unknown command %s; commands: /nick NAME, /who, /quit\n", cmd)
+	default:
+		cl.s.broadcast(cl, "%s: %s\n", cl.name, text)
+	}
+}
+
+// nick renames the client if the name is valid and free.
+func (cl *client) nick(name string) {
+	s := cl.s
+	switch {
+	case !nickRE.MatchString(name):
+		cl.sendf("! invalid name %q: use 1-32 letters, digits, '_' or '-'\n", name)
+	case name == cl.name:
+		cl.sendf("* you are already %s\n", name)
+	case s.names[name] != nil:
+		cl.sendf("! name %s is taken\n", name)
+	default:
+		old := cl.name
+		delete(s.names, old)
+		s.names[name] = cl
+		cl.name = name
+		cl.sendf("* you are now %s\n", name)
+		s.broadcast(cl, "* %s is now known as %s\n", old, name)
+	}
+}
+
+func (cl *client) sendf(format string, args ...any) {
+	cl.send(fmt.Appendf(nil, format, args...))
+}
+
+// send queues p for the client and drops the client once more than
+// maxOutbound bytes wait for it: one reader that stops reading cannot make
+// the server buffer without bound. Close discards the queued bytes at once.
+func (cl *client) send(p []byte) {
+	c := cl.c
+	if c.Closed() {
+		return
+	}
+	c.Write(p)
+	if c.OutboundSize() > cl.s.cfg.maxOutbound && !cl.slow {
+		cl.slow = true
+		cl.s.log.Warn("chat: dropping a client that does not read", "name", cl.name,
+			"queued", c.OutboundSize(), "limit", cl.s.cfg.maxOutbound)
+		c.Close()
+	}
+}

@@ -27,7 +27,7 @@ func TestInactivityTimeout(t *testing.T) {
 	h.advance(clk, 6*time.Second) // t=12: 6 s after the last traffic
 	require.False(t, p.Unbound(), "inbound traffic postponed the timeout")
 	h.do(func() { p.Conn().Write([]byte("out")) }) // outbound traffic at t=12
-	h.advance(clk, 6*time.Second)                   // t=18
+	h.advance(clk, 6*time.Second)                  // t=18
 	require.False(t, p.Unbound(), "outbound traffic postponed the timeout")
 	h.advance(clk, 5*time.Second) // t=23: 11 s of silence
 	assert.ErrorIs(t, p.waitUnbind(t), ErrInactivityTimeout)

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"slices"
@@ -133,7 +135,10 @@ func (c *Client) dial(h *clientHost, r *ClientRequest) error {
 	if err != nil {
 		delete(h.conns, cc)
 		c.forget(h)
-		return err
+		if errors.Is(err, reactor.ErrNotRunning) { // so that every request cut by Stop says so alike
+			err = fmt.Errorf("%w (%w)", reactor.ErrStopped, err)
+		}
+		return fmt.Errorf("connecting to %s: %w", h.key, err)
 	}
 	cc.conn = conn
 	cc.send(r)

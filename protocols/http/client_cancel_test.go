@@ -79,7 +79,9 @@ func TestClientContextCancel(t *testing.T) {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	require.NoError(t, err)
 	results := make(chan clientResult, 1)
-	r.NextTick(func() { c.Do(req, func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} }) })
+	r.NextTick(func() {
+		c.Do(req, func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} })
+	})
 	clientWait(t, got)
 	cancel()
 	res := clientWait(t, results)

@@ -16,6 +16,7 @@ type config struct {
 	readBufSize  int
 	panicHandler func(v any, stack []byte)
 	clock        timer.Clock
+	deferCfg     deferConfig // Defer and System options (defer.go)
 }
 
 func defaultConfig() config {

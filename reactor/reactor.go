@@ -51,6 +51,8 @@ type Reactor struct {
 
 	onStop []func() // run once when the loop stops, after every Conn is gone
 
+	deferred deferState // Defer and System: pool, completions (defer.go)
+
 	pipes *pipePool // splice pipes for ProxyTo, created on first use (proxy_pipes.go)
 }
 

@@ -231,7 +231,7 @@ func (cc *clientConn) onBody(b []byte) error {
 func clientAppend(body, b []byte, declared int64) []byte {
 	need := len(body) + len(b)
 	if need > cap(body) {
-		newCap := max(2*cap(body), need, min(clientPrealloc, int(max(declared, 0))))
+		newCap := max(2*cap(body), need, int(min(clientPrealloc, max(declared, 0))))
 		if declared >= int64(need) {
 			newCap = int(min(int64(newCap), declared))
 		}

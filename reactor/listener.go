@@ -29,7 +29,8 @@ type Listener struct {
 	newHandler func(*Conn) Handler
 	cc         connConfig
 	closed     bool
-	backoff    time.Duration // > 0 while accepting is suspended after EMFILE
+	backoff    time.Duration // the current accept-error burst's retry delay; 0 when none
+	suspended  bool          // not polled until the retry timer fires
 }
 
 // Listen starts accepting connections on network ("tcp", "tcp4", "tcp6" or
@@ -148,7 +149,7 @@ func (l *Listener) closeNow() {
 // accept takes up to acceptBudget pending connections.
 func (l *Listener) accept() {
 	for range acceptBudget {
-		if l.closed || l.backoff > 0 {
+		if l.closed || l.suspended {
 			return
 		}
 		fd, err := acceptFd(l.fd)
@@ -174,33 +175,37 @@ func (l *Listener) accept() {
 // suspend stops polling the listener after an accept error that would
 // otherwise spin the level-triggered loop (EMFILE: the connection stays in
 // the backlog and the fd stays readable), and retries after a back-off that
-// doubles up to one second. It logs once per burst.
+// starts at 10 ms and doubles up to one second while the error lasts. It
+// logs once per burst, and once more when accepting works again.
 func (l *Listener) suspend(err error) {
 	if l.backoff == 0 {
 		l.r.log.Warn("reactor: accept failing; pausing this listener", "addr", l.addr, "err", syscallErr("accept", err))
 		l.backoff = 10 * time.Millisecond
+	} else {
+		l.backoff = min(2*l.backoff, time.Second)
 	}
+	l.suspended = true
 	if perr := l.r.poller.Mod(l.fd, false, false); perr != nil {
 		l.r.log.Error("reactor: pausing listener", "err", perr)
 	}
-	wait := l.backoff
-	l.r.AddTimer(wait, func() {
-		if l.closed {
-			return
-		}
-		if perr := l.r.poller.Mod(l.fd, true, false); perr != nil {
-			l.r.log.Error("reactor: resuming listener", "err", perr)
-			return
-		}
-		prev := l.backoff
+	l.r.AddTimer(l.backoff, l.retry)
+}
+
+// retry polls the listener again after a suspend and accepts at once.
+func (l *Listener) retry() {
+	if l.closed {
+		return
+	}
+	l.suspended = false
+	if perr := l.r.poller.Mod(l.fd, true, false); perr != nil {
+		l.r.log.Error("reactor: resuming listener", "err", perr)
+		return
+	}
+	l.accept()
+	if !l.suspended { // the burst is over
 		l.backoff = 0
-		l.accept()
-		if l.backoff > 0 { // still failing: back off longer
-			l.backoff = min(2*prev, time.Second)
-		} else {
-			l.r.log.Info("reactor: accepting again", "addr", l.addr)
-		}
-	})
+		l.r.log.Info("reactor: accepting again", "addr", l.addr)
+	}
 }
 
 // newConn wraps an accepted fd in a Conn and calls PostInit.

@@ -9,9 +9,20 @@
 // Every callback of a Reactor runs on the goroutine that called Run, one at
 // a time. Methods of Reactor, Conn and Listener must be called on that
 // goroutine (or, before Run, on the goroutine setting the reactor up),
-// except Reactor.NextTick, Reactor.Stop, Reactor.Shutdown and
-// Reactor.Running, which are safe for concurrent use. Another goroutine
-// that wants to write does r.NextTick(func() { c.Write(b) }).
+// except Reactor.NextTick, Reactor.Stop, Reactor.Shutdown,
+// Reactor.Running and Reactor.DeferStats, which are safe for concurrent
+// use. Another goroutine that wants to write does
+// r.NextTick(func() { c.Write(b) }).
+//
+// # Blocking work and the asynchronous building blocks
+//
+// Blocking work goes to Defer (or the generic Defer): it runs on a pool of
+// worker goroutines (WithDeferPoolSize, default 20, as EventMachine's thread
+// pool) and its done runs on the loop, exactly once; System runs a command
+// that way. Deferrable, Queue, Channel and Iterator are EventMachine's
+// EM::Deferrable, EM::Queue, EM::Channel and EM::Iterator, with their
+// callbacks on the loop; Queue.Push, Queue.Pop and Channel.Push may also be
+// called from other goroutines.
 //
 // # One iteration
 //

@@ -1,0 +1,91 @@
+package http
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// BenchmarkClientSequentialGet measures sequential keep-alive GETs against
+// a net/http test server, evmachine's Client against net/http's in the same
+// run. Each sub-benchmark reports req/s; compare medians over -count runs:
+//
+//	go test -run '^$' -bench ClientSequentialGet -count 10 ./protocols/http/
+func BenchmarkClientSequentialGet(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "hello, world")
+	}))
+	defer srv.Close()
+
+	b.Run("evmachine", func(b *testing.B) {
+		r := clientStartReactor(b)
+		c := NewClient(r)
+		if res := clientGet(b, r, c, srv.URL); res.err != nil { // open the connection
+			b.Fatal(res.err)
+		}
+		done := make(chan error, 1)
+		n := b.N
+		var next func(i int)
+		next = func(i int) {
+			if i == n {
+				done <- nil
+				return
+			}
+			c.Get(srv.URL, func(resp *ClientResponse, err error) {
+				if err != nil || len(resp.Body) != 12 {
+					done <- err
+					return
+				}
+				next(i + 1)
+			})
+		}
+		b.ResetTimer()
+		start := time.Now()
+		r.NextTick(func() { next(0) })
+		if err := clientWait(b, done); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "req/s")
+	})
+
+	b.Run("net-http", func(b *testing.B) {
+		tr := &http.Transport{MaxIdleConnsPerHost: 1}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr}
+		get := func() {
+			resp, err := client.Get(srv.URL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if body, err := io.ReadAll(resp.Body); err != nil || len(body) != 12 {
+				b.Fatal("bad body", err)
+			}
+			resp.Body.Close()
+		}
+		get()
+		b.ResetTimer()
+		start := time.Now()
+		for range b.N {
+			get()
+		}
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	})
+}
+
+// BenchmarkClientParse measures the pure parser on a typical small response.
+func BenchmarkClientParse(b *testing.B) {
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+		"Date: Mon, 02 Jan 2006 15:04:05 GMT\r\nContent-Length: 12\r\n\r\nhello, world")
+	req, _ := http.NewRequest("GET", "http://example.com/", nil)
+	p := &clientParser{maxHeader: ClientDefaultMaxHeaderBytes}
+	b.SetBytes(int64(len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.reset(req)
+		if _, err := p.feed(resp); err != nil || !p.done() {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package http_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	evhttp "github.com/evmachine/evmachine/protocols/http"
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// A GET whose callback runs on the reactor goroutine, as em-http-request's
+// callback block.
+func ExampleClient_Get() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "hello")
+	}))
+	defer srv.Close()
+
+	reactor.Run(func(r *reactor.Reactor) {
+		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
+		c := evhttp.NewClient(r)
+		c.Get(srv.URL, func(resp *evhttp.ClientResponse, err error) {
+			defer r.Stop()
+			if err != nil {
+				fmt.Println("error:", err)
+				return
+			}
+			fmt.Println(resp.StatusCode, string(resp.Body))
+		})
+	})
+	// Output: 200 hello
+}
+
+// Streaming a body as it arrives, with the headers first: em-http-request's
+// headers and stream callbacks.
+func ExampleClientRequest_Stream() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write(make([]byte, 1<<20))
+	}))
+	defer srv.Close()
+
+	reactor.Run(func(r *reactor.Reactor) {
+		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
+		c := evhttp.NewClient(r)
+		total := 0
+		c.Get(srv.URL, func(_ *evhttp.ClientResponse, err error) {
+			defer r.Stop()
+			fmt.Println("done:", total, "bytes, err:", err)
+		}).OnHeaders(func(resp *evhttp.ClientResponse) {
+			fmt.Println("status:", resp.StatusCode)
+		}).Stream(func(chunk []byte) {
+			total += len(chunk)
+		})
+	})
+	// Output:
+	// status: 200
+	// done: 1048576 bytes, err: <nil>
+}
+
+// Do takes a standard *http.Request; its context cancels it.
+func ExampleClient_Do() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		fmt.Fprintf(w, "%s %s", req.Method, body)
+	}))
+	defer srv.Close()
+
+	reactor.Run(func(r *reactor.Reactor) {
+		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
+		c := evhttp.NewClient(r)
+		req, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("payload"))
+		req.Header.Set("Content-Type", "text/plain")
+		c.Do(req, func(resp *evhttp.ClientResponse, err error) {
+			defer r.Stop()
+			if err != nil {
+				fmt.Println("error:", err)
+				return
+			}
+			fmt.Println(string(resp.Body))
+		})
+	})
+	// Output: PUT payload
+}

@@ -1,0 +1,319 @@
+package http
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// serverParser is the server's request parser: bytes in, requests out, no
+// reactor. It finds the end of a request head itself and hands the
+// complete head to net/http's ReadRequest (request line, headers, URL,
+// Content-Length and Transfer-Encoding validation are net/http's), then
+// frames the body (Content-Length or chunked) within the limits.
+type serverParser struct {
+	maxHead int   // request line and header block, final empty line included
+	maxBody int64 // decoded body
+
+	state   serverParseState
+	head    []byte // a head that spans reads, so far
+	scanned int    // head[:scanned] holds no end of head
+	req     *http.Request
+	body    []byte
+	left    int64 // Content-Length bytes still to come
+	chunk   serverChunked
+}
+
+type serverParseState uint8
+
+const (
+	serverStateHead    serverParseState = iota // reading a request head
+	serverStateBody                            // reading a Content-Length body
+	serverStateChunked                         // reading a chunked body
+)
+
+// serverEventKind says what parse found.
+type serverEventKind uint8
+
+const (
+	serverNeedMore   serverEventKind = iota // everything given was consumed; no complete request yet
+	serverGotHead                           // a head whose body follows; the request is not complete
+	serverGotRequest                        // a complete request
+	serverGotError                          // a request the server must refuse; stop parsing
+)
+
+type serverEvent struct {
+	kind serverEventKind
+	req  *http.Request
+	err  *serverRequestError
+}
+
+// serverInitialBody bounds the first allocation for a body, so that a
+// client announcing a large Content-Length and sending nothing costs
+// little.
+const serverInitialBody = 64 << 10
+
+// parse consumes a prefix of data and reports what it found. The caller
+// calls it again with the rest until it has consumed everything (or got an
+// error). data may be reused once parse returns: what the parser keeps it
+// copies, and a request never points into data.
+func (p *serverParser) parse(data []byte) (int, serverEvent) {
+	switch p.state {
+	case serverStateBody:
+		return p.parseBody(data)
+	case serverStateChunked:
+		return p.parseChunked(data)
+	}
+	return p.parseHead(data)
+}
+
+// inProgress reports whether part of a request has been consumed.
+func (p *serverParser) inProgress() bool {
+	return p.state != serverStateHead || len(p.head) > 0
+}
+
+// readingBody reports whether the parser is in the body of a request.
+func (p *serverParser) readingBody() bool { return p.state != serverStateHead }
+
+func (p *serverParser) parseHead(data []byte) (int, serverEvent) {
+	if len(p.head) == 0 {
+		skip := 0 // empty lines before a request are ignored (RFC 9112, 2.2)
+		for skip < len(data) && (data[skip] == '\r' || data[skip] == '\n') {
+			skip++
+		}
+		data = data[skip:]
+		if len(data) == 0 {
+			return skip, serverEvent{}
+		}
+		if end, resume := serverHeadEnd(data, 0); end >= 0 {
+			if end > p.maxHead {
+				return skip, p.headTooLarge()
+			}
+			return skip + end, p.finishHead(data[:end]) // straight from the read: no copy
+		} else if len(data) > p.maxHead {
+			return skip, p.headTooLarge()
+		} else {
+			p.head = append(p.head[:0], data...)
+			p.scanned = resume
+		}
+		return skip + len(data), serverEvent{}
+	}
+	old := len(p.head)
+	take := min(len(data), p.maxHead+1-old) // never more than the limit
+	p.head = append(p.head, data[:take]...)
+	end, resume := serverHeadEnd(p.head, p.scanned)
+	switch {
+	case end > p.maxHead || (end < 0 && len(p.head) > p.maxHead):
+		return take, p.headTooLarge()
+	case end < 0:
+		p.scanned = resume
+		return take, serverEvent{}
+	}
+	ev := p.finishHead(p.head[:end])
+	if cap(p.head) > 4<<10 {
+		p.head = nil
+	} else {
+		p.head = p.head[:0]
+	}
+	return end - old, ev
+}
+
+// serverHeadEnd returns the length of the head in b (through the empty line
+// that ends it: LF, then an optional CR, then LF, which is exactly where
+// net/textproto stops), or -1 and the offset from which to resume the
+// search once more bytes arrive.
+func serverHeadEnd(b []byte, from int) (end, resume int) {
+	for {
+		i := bytes.IndexByte(b[from:], '\n')
+		if i < 0 {
+			return -1, len(b)
+		}
+		j := from + i
+		switch {
+		case j+1 >= len(b):
+			return -1, j
+		case b[j+1] == '\n':
+			return j + 2, 0
+		case b[j+1] == '\r':
+			if j+2 >= len(b) {
+				return -1, j
+			}
+			if b[j+2] == '\n' {
+				return j + 3, 0
+			}
+		}
+		from = j + 1
+	}
+}
+
+func (p *serverParser) headTooLarge() serverEvent {
+	return serverFail(http.StatusRequestHeaderFieldsTooLarge,
+		fmt.Sprintf("request line and headers larger than %d bytes", p.maxHead), nil)
+}
+
+// serverHeadReader is a reusable reader over one head block.
+type serverHeadReader struct {
+	rd bytes.Reader
+	br *bufio.Reader
+}
+
+var serverHeadReaders = sync.Pool{New: func() any {
+	h := &serverHeadReader{}
+	h.br = bufio.NewReaderSize(&h.rd, 4096)
+	return h
+}}
+
+// serverReadHead parses one complete head with net/http. It also reports
+// whether ReadRequest left bytes of the block unread, which would mean the
+// two disagree on where the head ends.
+func serverReadHead(block []byte) (*http.Request, bool, error) {
+	h := serverHeadReaders.Get().(*serverHeadReader)
+	h.rd.Reset(block)
+	h.br.Reset(&h.rd)
+	req, err := http.ReadRequest(h.br)
+	left := h.br.Buffered() + h.rd.Len()
+	h.rd.Reset(nil)
+	h.br.Reset(&h.rd)
+	serverHeadReaders.Put(h)
+	return req, left != 0, err
+}
+
+// finishHead parses a complete head and sets up the body.
+func (p *serverParser) finishHead(block []byte) serverEvent {
+	req, leftover, err := serverReadHead(block)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "unsupported transfer encoding"):
+		return serverFail(http.StatusNotImplemented, "unsupported transfer encoding", err)
+	case err != nil:
+		return serverFail(http.StatusBadRequest, "malformed request", err)
+	case leftover:
+		return serverFail(http.StatusBadRequest, "malformed request head", nil)
+	case req.ProtoMajor != 1:
+		return serverFail(http.StatusHTTPVersionNotSupported, "unsupported HTTP version "+req.Proto, nil)
+	}
+	if !serverValidHost(req.Host) {
+		return serverFail(http.StatusBadRequest, "malformed Host header", nil)
+	}
+	if req.ProtoMinor > 0 && req.Method != "CONNECT" && !serverHasHost(block) {
+		return serverFail(http.StatusBadRequest, "missing required Host header", nil)
+	}
+	p.req = req
+	switch {
+	case len(req.TransferEncoding) > 0: // net/http accepts only "chunked" here
+		p.state, p.chunk = serverStateChunked, serverChunked{}
+		return serverEvent{kind: serverGotHead, req: req}
+	case req.ContentLength > p.maxBody:
+		p.req = nil
+		return p.bodyTooLarge()
+	case req.ContentLength > 0:
+		p.state, p.left = serverStateBody, req.ContentLength
+		p.body = make([]byte, 0, min(req.ContentLength, serverInitialBody))
+		return serverEvent{kind: serverGotHead, req: req}
+	}
+	return p.complete()
+}
+
+// serverHasHost reports whether a head has a Host header line (ReadRequest
+// moves its value to req.Host and drops it, so an empty Host and a missing
+// one look alike afterwards).
+func serverHasHost(block []byte) bool {
+	for {
+		i := bytes.IndexByte(block, '\n')
+		if i < 0 {
+			return false
+		}
+		block = block[i+1:]
+		if len(block) >= 5 && block[4] == ':' && strings.EqualFold(string(block[:4]), "host") {
+			return true
+		}
+	}
+}
+
+// serverValidHost reports whether h only has the bytes a Host header may
+// have (as net/http's server checks, with golang.org/x/net/http/httpguts).
+func serverValidHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (p *serverParser) bodyTooLarge() serverEvent {
+	return serverFail(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("request body larger than %d bytes", p.maxBody), nil)
+}
+
+func (p *serverParser) parseBody(data []byte) (int, serverEvent) {
+	n := int(min(int64(len(data)), p.left))
+	p.body = append(p.body, data[:n]...)
+	p.left -= int64(n)
+	if p.left > 0 {
+		return n, serverEvent{}
+	}
+	return n, p.complete()
+}
+
+// complete hands out the current request with its body and resets the
+// parser for the next one.
+func (p *serverParser) complete() serverEvent {
+	req := p.req
+	if len(p.body) == 0 {
+		req.Body = http.NoBody
+	} else {
+		b := &serverBody{data: p.body}
+		b.Reset(p.body)
+		req.Body = b
+	}
+	p.req, p.body, p.state = nil, nil, serverStateHead
+	return serverEvent{kind: serverGotRequest, req: req}
+}
+
+// serverBody is the Body of a request the server read completely.
+type serverBody struct {
+	bytes.Reader
+	data []byte
+}
+
+// Close does nothing; the body is in memory.
+func (*serverBody) Close() error { return nil }
+
+// RequestBody returns the body of a request received by a Server without
+// copying it (nil when there is none), whatever has been read from
+// req.Body. For other requests it returns nil. The caller must not modify
+// it.
+func RequestBody(req *http.Request) []byte {
+	if b, ok := req.Body.(*serverBody); ok {
+		return b.data
+	}
+	return nil
+}
+
+// serverRequestError is a request the server refuses: the status to
+// answer, a short reason for the response body, and the cause.
+type serverRequestError struct {
+	status int
+	reason string
+	err    error
+}
+
+func (e *serverRequestError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("http server: %d %s: %v", e.status, e.reason, e.err)
+	}
+	return fmt.Sprintf("http server: %d %s", e.status, e.reason)
+}
+
+func (e *serverRequestError) Unwrap() error { return e.err }
+
+func serverFail(status int, reason string, err error) serverEvent {
+	return serverEvent{kind: serverGotError, err: &serverRequestError{status: status, reason: reason, err: err}}
+}

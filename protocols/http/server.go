@@ -1,0 +1,140 @@
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// Defaults of the Server's limits, used where a field is zero.
+const (
+	DefaultMaxHeaderBytes    = 64 << 10 // request line and headers
+	DefaultMaxBodyBytes      = 10 << 20 // decoded request body
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxPipelined      = 16
+)
+
+// serverHighWater is the outbound backlog beyond which a connection stops
+// taking new requests until its peer reads: a client that pipelines
+// requests and never reads the answers cannot make the server buffer
+// without bound.
+const serverHighWater = 256 << 10
+
+// Handler answers HTTP requests on the reactor goroutine. Serve is called
+// once per request, with the request's body already read; it must not
+// block. It completes w before returning or at any later time on the loop
+// (after a timer, a Defer, another connection's reply), by calling w.End.
+type Handler interface {
+	Serve(w *Response, req *http.Request)
+}
+
+// HandlerFunc is a Handler made of a function.
+type HandlerFunc func(w *Response, req *http.Request)
+
+// Serve calls f(w, req).
+func (f HandlerFunc) Serve(w *Response, req *http.Request) { f(w, req) }
+
+// Server is an evented HTTP/1.x server. Set its fields, then Listen (or
+// pass NewHandler to reactor.Listen). Zero fields take the defaults; a
+// negative timeout or limit disables it. The fields must not change once
+// the Server serves. One Server may serve several listeners and reactors.
+type Server struct {
+	// Handler answers every request. It is required.
+	Handler Handler
+	// MaxHeaderBytes bounds the request line and headers (431 beyond).
+	MaxHeaderBytes int
+	// MaxBodyBytes bounds a request body (413 beyond).
+	MaxBodyBytes int64
+	// ReadHeaderTimeout bounds the time from a request's first byte to the
+	// end of its headers (408 and close beyond).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the time from a request's first byte to the end
+	// of its body (408 and close beyond).
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that has answered every
+	// request and received nothing new for this long.
+	IdleTimeout time.Duration
+	// MaxPipelined bounds how many requests of one connection may await
+	// their answers; further requests are not read (TCP pushes back on the
+	// client) until one is answered.
+	MaxPipelined int
+	// Logger gets the server's messages (default slog.Default()).
+	Logger *slog.Logger
+
+	shuttingDown atomic.Bool
+}
+
+// serverLimits are a Server's fields with the defaults applied.
+type serverLimits struct {
+	maxHead                        int
+	maxBody                        int64
+	headTimeout, readTimeout, idle time.Duration
+	maxPipelined                   int
+	log                            *slog.Logger
+}
+
+func (s *Server) limits() serverLimits {
+	l := serverLimits{
+		maxHead:      serverPick(s.MaxHeaderBytes, DefaultMaxHeaderBytes, 1<<30),
+		maxBody:      serverPick(s.MaxBodyBytes, DefaultMaxBodyBytes, 1<<62),
+		headTimeout:  serverPick(s.ReadHeaderTimeout, DefaultReadHeaderTimeout, 0),
+		readTimeout:  serverPick(s.ReadTimeout, DefaultReadTimeout, 0),
+		idle:         serverPick(s.IdleTimeout, DefaultIdleTimeout, 0),
+		maxPipelined: serverPick(s.MaxPipelined, DefaultMaxPipelined, 1<<30),
+		log:          s.Logger,
+	}
+	if l.log == nil {
+		l.log = slog.Default()
+	}
+	return l
+}
+
+// serverPick returns def for 0, off for a negative v, else v.
+func serverPick[T int | int64 | time.Duration](v, def, off T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return off
+	}
+	return v
+}
+
+// Listen starts serving HTTP on network and addr (see reactor.Listen).
+// Must be called on the reactor goroutine.
+func (s *Server) Listen(r *reactor.Reactor, network, addr string, opts ...reactor.ConnOption) (*reactor.Listener, error) {
+	if s.Handler == nil {
+		return nil, errors.New("http server: Listen with a nil Handler")
+	}
+	return r.Listen(network, addr, s.NewHandler, opts...)
+}
+
+// NewHandler returns the reactor.Handler that serves HTTP on c, for
+// reactor.Listen. Must be called on the reactor goroutine.
+func (s *Server) NewHandler(c *reactor.Conn) reactor.Handler {
+	return newServerConn(s, c)
+}
+
+// SetKeepAlivesEnabled(false) makes every answer from now on close its
+// connection, as a draining server does before it stops (answers already
+// under way complete). Safe for concurrent use.
+func (s *Server) SetKeepAlivesEnabled(on bool) { s.shuttingDown.Store(!on) }
+
+// serve calls the Handler; a panic is logged and answered with 500.
+func (s *Server) serve(lim *serverLimits, w *Response, req *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			lim.log.Error("http server: handler panicked; answering 500", "method", req.Method,
+				"uri", req.RequestURI, "remote", req.RemoteAddr, "panic", v, "stack", string(debug.Stack()))
+			w.fail(http.StatusInternalServerError)
+		}
+	}()
+	s.Handler.Serve(w, req)
+}

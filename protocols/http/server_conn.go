@@ -1,0 +1,324 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/evmachine/evmachine/reactor"
+	"github.com/evmachine/evmachine/timer"
+)
+
+// serverConn is the thin adapter between one reactor.Conn and the pure
+// request parser: it feeds what arrives to the parser, hands each request
+// to the Handler, and writes the answers in request order.
+type serverConn struct {
+	s      *Server
+	lim    serverLimits
+	c      *reactor.Conn
+	p      serverParser
+	queue  []*Response // requests awaiting (the rest of) their answers, oldest first
+	input  []byte      // bytes read but not parsed while reading is paused
+	remote string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	batch   *[]byte // answers written during one ReceiveData, sent in one write
+	inData  bool    // parsing: answers go to batch, and parsing is not re-entered
+	closing bool    // no more requests are read; close once the queue is answered
+	closed  bool    // Unbind ran
+	eof     bool    // the peer sent FIN: answer what was received, then close
+	paused  bool    // reading paused by the server (queue full or backlog)
+	cont    bool    // a 100 Continue is owed to the request being read
+
+	// Timeouts: one timer, armed lazily (see server_timeouts.go).
+	tm        *timer.Timer
+	tmAt      time.Time // when tm fires; zero while not armed
+	reqStart  time.Time // first byte of the request being read
+	idleSince time.Time // when the queue last became empty
+	idleOut   int       // outbound backlog when the idle timer was armed
+}
+
+var (
+	_ reactor.Handler    = (*serverConn)(nil)
+	_ reactor.Drainer    = (*serverConn)(nil)
+	_ reactor.HalfCloser = (*serverConn)(nil)
+)
+
+func newServerConn(s *Server, c *reactor.Conn) *serverConn {
+	lim := s.limits()
+	return &serverConn{
+		s: s, lim: lim, c: c,
+		p: serverParser{maxHead: lim.maxHead, maxBody: lim.maxBody},
+	}
+}
+
+// PostInit starts the idle clock.
+func (sc *serverConn) PostInit(c *reactor.Conn) {
+	sc.c = c
+	if a := c.RemoteAddr(); a != nil {
+		sc.remote = a.String()
+	}
+	sc.ctx, sc.cancel = context.WithCancel(context.Background())
+	sc.idleSince = c.Reactor().Now()
+	sc.updateTimer()
+}
+
+// ConnectionCompleted is never called for accepted connections.
+func (sc *serverConn) ConnectionCompleted(*reactor.Conn) {}
+
+// ReceiveData parses what arrived and serves every complete request.
+func (sc *serverConn) ReceiveData(_ *reactor.Conn, data []byte) {
+	if sc.closing {
+		return // the connection is finishing its answers; later requests are ignored
+	}
+	if len(sc.input) > 0 { // only if a read slipped in while pausing
+		sc.input = append(sc.input, data...)
+		data, sc.input = sc.input, nil
+	}
+	sc.run(data)
+}
+
+// run parses data with answers batched, keeps what could not be parsed
+// because the connection must wait, and sends the batch.
+func (sc *serverConn) run(data []byte) {
+	sc.inData = true
+	rest := sc.consume(data)
+	if len(rest) > 0 && !sc.closing {
+		sc.input = append(sc.input[:0:0], rest...)
+	}
+	sc.inData = false
+	sc.flushBatch()
+	if sc.cont && len(sc.queue) == 0 && !sc.closing {
+		sc.sendContinue()
+	}
+	if sc.eof && len(sc.queue) == 0 && len(sc.input) == 0 {
+		sc.finish()
+	}
+	sc.updateTimer()
+}
+
+// consume parses requests from data until it is used up, the connection
+// must wait (pipeline full or outbound backlog), or it is closing, and
+// returns what it did not parse.
+func (sc *serverConn) consume(data []byte) []byte {
+	for len(data) > 0 && !sc.closing {
+		if sc.mustWait() {
+			sc.pause()
+			return data
+		}
+		n, ev := sc.p.parse(data)
+		data = data[n:]
+		switch ev.kind {
+		case serverGotHead:
+			sc.onHead(ev.req)
+		case serverGotRequest:
+			sc.onRequest(ev.req)
+		case serverGotError:
+			sc.refuse(ev.err)
+		}
+	}
+	if sc.reqStart.IsZero() && sc.p.inProgress() {
+		sc.reqStart = sc.c.Reactor().Now()
+	}
+	return nil
+}
+
+// mustWait reports whether new requests must wait: too many answers are
+// pending, or the peer is not reading them.
+func (sc *serverConn) mustWait() bool {
+	return len(sc.queue) >= sc.lim.maxPipelined || sc.c.OutboundSize() > serverHighWater
+}
+
+func (sc *serverConn) pause() {
+	if !sc.paused {
+		sc.paused = true
+		sc.c.Pause()
+	}
+}
+
+// resume parses the input kept while paused and, once it is all parsed,
+// reads again. It is called when an answer completes or the backlog
+// drains; inside a parse it does nothing (the parse loop goes on itself).
+func (sc *serverConn) resume() {
+	if !sc.paused || sc.inData || sc.closing || sc.closed || sc.mustWait() {
+		return
+	}
+	data := sc.input
+	sc.input = nil
+	sc.run(data)
+	if len(sc.input) == 0 && !sc.closing && !sc.mustWait() {
+		sc.paused = false
+		sc.c.Resume()
+	}
+}
+
+// onHead handles a head whose body is still to come: Expect.
+func (sc *serverConn) onHead(req *http.Request) {
+	exp := req.Header.Get("Expect")
+	switch {
+	case exp == "":
+	case !strings.EqualFold(exp, "100-continue"):
+		sc.refuse(&serverRequestError{status: http.StatusExpectationFailed, reason: "unsupported Expect: " + exp})
+	case req.ProtoAtLeast(1, 1):
+		sc.cont = true // sent once the parse stops in the body with nothing ahead of it
+	}
+}
+
+// sendContinue writes the interim 100 Continue owed to the request whose
+// body is being read, once every earlier request is answered.
+func (sc *serverConn) sendContinue() {
+	sc.cont = false
+	if sc.p.readingBody() {
+		sc.c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	}
+}
+
+// onRequest queues a complete request's Response and calls the Handler.
+func (sc *serverConn) onRequest(req *http.Request) {
+	sc.cont = false
+	sc.reqStart = time.Time{}
+	req.RemoteAddr = sc.remote
+	req = req.WithContext(sc.ctx)
+	w := newResponse(sc, req)
+	sc.queue = append(sc.queue, w)
+	if w.closeAfter {
+		sc.closing = true // later requests on this connection are not read
+	}
+	sc.s.serve(&sc.lim, w, req)
+}
+
+// refuse answers a request the parser (or onHead) refused and closes the
+// connection after the answers owed before it.
+func (sc *serverConn) refuse(e *serverRequestError) {
+	sc.lim.log.Debug("http server: refusing request", "remote", sc.remote, "status", e.status, "err", e)
+	sc.closing = true
+	w := newResponse(sc, nil)
+	sc.queue = append(sc.queue, w)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(e.status)
+	w.WriteString(e.reason + "\n")
+	w.End()
+}
+
+// write sends b now, or adds it to the batch while parsing.
+func (sc *serverConn) write(b []byte) {
+	if sc.closed {
+		return
+	}
+	if sc.inData {
+		if sc.batch == nil {
+			sc.batch = serverGetBuf()
+		}
+		*sc.batch = append(*sc.batch, b...)
+		return
+	}
+	sc.c.Write(b)
+}
+
+func (sc *serverConn) flushBatch() {
+	if sc.batch == nil {
+		return
+	}
+	if !sc.closed {
+		sc.c.Write(*sc.batch)
+	}
+	serverPutBuf(sc.batch)
+	sc.batch = nil
+}
+
+// advance writes what the oldest answers have ready and retires the
+// complete ones; the next one then becomes the oldest and its held bytes
+// go out. It is called whenever the oldest answer may have progressed.
+func (sc *serverConn) advance() {
+	for len(sc.queue) > 0 && !sc.closed {
+		w := sc.queue[0]
+		if len(w.held) > 0 {
+			sc.write(w.held)
+			w.held = nil
+		}
+		if !w.ended {
+			return
+		}
+		copy(sc.queue, sc.queue[1:])
+		sc.queue[len(sc.queue)-1] = nil
+		sc.queue = sc.queue[:len(sc.queue)-1]
+		if w.closeAfter {
+			sc.finish()
+			return
+		}
+	}
+	if len(sc.queue) == 0 {
+		sc.idleSince = sc.c.Reactor().Now()
+		if sc.closing {
+			sc.finish()
+			return
+		}
+		if sc.cont && !sc.inData {
+			sc.sendContinue()
+		}
+	}
+	sc.resume()
+	if sc.inData {
+		return
+	}
+	if sc.eof && len(sc.queue) == 0 && len(sc.input) == 0 {
+		sc.finish()
+		return
+	}
+	sc.updateTimer()
+}
+
+// finish closes the connection once what is written has been sent.
+func (sc *serverConn) finish() {
+	sc.closing = true
+	if sc.closed {
+		return
+	}
+	sc.flushBatch()
+	sc.c.CloseAfterWriting()
+}
+
+// OutboundDrained resumes a connection paused for its backlog.
+func (sc *serverConn) OutboundDrained(*reactor.Conn) { sc.resume() }
+
+// PeerClosedWrite: the client sent FIN. Requests already received are
+// answered (also those kept while paused), then the connection closes.
+func (sc *serverConn) PeerClosedWrite(*reactor.Conn) {
+	sc.eof = true
+	if len(sc.queue) == 0 && len(sc.input) == 0 {
+		sc.finish()
+	}
+}
+
+// Unbind ends every pending answer: their writes fail from now on, and
+// each request's context is cancelled.
+func (sc *serverConn) Unbind(*reactor.Conn, error) {
+	sc.closed, sc.closing = true, true
+	if sc.cancel != nil {
+		sc.cancel()
+	}
+	if sc.tm != nil {
+		sc.tm.Cancel()
+	}
+	if sc.batch != nil {
+		serverPutBuf(sc.batch)
+		sc.batch = nil
+	}
+	sc.queue, sc.input = nil, nil
+}
+
+// serverBufs recycles the buffers answers are assembled in.
+var serverBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func serverGetBuf() *[]byte { return serverBufs.Get().(*[]byte) }
+
+func serverPutBuf(b *[]byte) {
+	if cap(*b) > 64<<10 {
+		return
+	}
+	*b = (*b)[:0]
+	serverBufs.Put(b)
+}

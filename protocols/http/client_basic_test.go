@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -96,4 +97,16 @@ func TestClientDoStandardRequest(t *testing.T) {
 		assert.Equal(t, "from a pipe", string(res.resp.Body))
 		assert.Equal(t, "11", res.resp.Header.Get("X-Content-Length"))
 	})
+}
+
+func TestClientBasicAuthFromURL(t *testing.T) {
+	s := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		user, pass, ok := req.BasicAuth()
+		fmt.Fprintf(w, "%v %s %s", ok, user, pass)
+	}))
+	r := clientStartReactor(t)
+	c := NewClient(r)
+	res := clientGet(t, r, c, strings.Replace(s.URL, "http://", "http://ann:s3cret@", 1))
+	require.NoError(t, res.err)
+	assert.Equal(t, "true ann s3cret", string(res.resp.Body))
 }

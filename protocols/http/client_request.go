@@ -168,12 +168,21 @@ func (r *ClientRequest) prepare(req *http.Request) error {
 	if !r.c.cfg.keepAlive {
 		out.Close = true
 	}
-	if ua := r.c.cfg.userAgent; ua != "" && out.Header.Get("User-Agent") == "" {
+	ua := r.c.cfg.userAgent
+	needUA := ua != "" && out.Header.Get("User-Agent") == ""
+	needAuth := out.URL.User != nil && out.Header.Get("Authorization") == ""
+	if needUA || needAuth {
 		out.Header = out.Header.Clone()
 		if out.Header == nil {
 			out.Header = make(http.Header)
 		}
-		out.Header.Set("User-Agent", ua)
+		if needUA {
+			out.Header.Set("User-Agent", ua)
+		}
+		if needAuth { // as net/http's Transport: userinfo in the URL is Basic auth
+			pw, _ := out.URL.User.Password()
+			out.SetBasicAuth(out.URL.User.Username(), pw)
+		}
 	}
 	var buf bytes.Buffer
 	buf.Grow(256 + len(r.body))
@@ -239,7 +248,7 @@ func (r *ClientRequest) finish(resp *ClientResponse, err error) {
 		return
 	}
 	r.done = true
-	r.conn, r.queued = nil, nil
+	r.conn, r.queued, r.wire, r.body = nil, nil, nil, nil
 	if r.finished != nil {
 		close(r.finished)
 	}
@@ -258,7 +267,7 @@ func (r *ClientRequest) finishLater(err error) {
 		return
 	}
 	r.done = true
-	r.conn, r.queued = nil, nil
+	r.conn, r.queued, r.wire, r.body = nil, nil, nil, nil
 	if r.finished != nil {
 		close(r.finished)
 	}

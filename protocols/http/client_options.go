@@ -2,7 +2,8 @@ package http
 
 import "time"
 
-// ClientOption configures a Client (for NewClient).
+// ClientOption configures a Client (for NewClient). Options are plain
+// values: build them on any goroutine.
 type ClientOption func(*clientConfig)
 
 type clientConfig struct {

@@ -40,6 +40,7 @@ type ClientRequest struct {
 // OnHeaders registers fn to run once the final response's status and
 // headers have arrived, before its body (em-http-request's headers
 // callback). Redirects that are followed do not reach it. It returns r.
+// Must be called on the reactor goroutine.
 func (r *ClientRequest) OnHeaders(fn func(*ClientResponse)) *ClientRequest {
 	r.onHeaders = fn
 	return r
@@ -48,7 +49,8 @@ func (r *ClientRequest) OnHeaders(fn func(*ClientResponse)) *ClientRequest {
 // Stream registers fn to receive the final response's body in pieces as
 // they arrive (em-http-request's stream callback) instead of collecting it:
 // the completion callback's ClientResponse then has a nil Body. chunk is
-// valid only during the call: copy what you keep. It returns r.
+// valid only during the call: copy what you keep. It returns r. Must be
+// called on the reactor goroutine.
 func (r *ClientRequest) Stream(fn func(chunk []byte)) *ClientRequest {
 	r.stream = fn
 	return r
@@ -57,14 +59,17 @@ func (r *ClientRequest) Stream(fn func(chunk []byte)) *ClientRequest {
 // Cancel abandons the request: a queued request leaves its queue, an
 // in-flight one closes its connection. The callback runs later on the loop
 // with an error wrapping ErrClientCanceled. Cancel after completion does
-// nothing.
+// nothing. Must be called on the reactor goroutine (from elsewhere, cancel
+// the request's context or use NextTick).
 func (r *ClientRequest) Cancel() { r.abort(ErrClientCanceled, true) }
 
 // Done reports whether the request has completed (its callback has run or
-// is about to).
+// is about to). Must be called on the reactor goroutine.
 func (r *ClientRequest) Done() bool { return r.done }
 
 // ClientResponse is a complete response, or the head of one being streamed.
+// It is plain data: once its callback has run, the program may hand it to
+// any goroutine.
 type ClientResponse struct {
 	Status           string // e.g. "200 OK"
 	StatusCode       int    // e.g. 200
@@ -86,7 +91,8 @@ type ClientResponse struct {
 }
 
 // Response returns the response as a net/http *http.Response whose Body
-// reads Body, for code written against net/http.
+// reads Body, for code written against net/http. Safe on any goroutine
+// that owns r.
 func (r *ClientResponse) Response() *http.Response {
 	return &http.Response{
 		Status: r.Status, StatusCode: r.StatusCode,

@@ -1,0 +1,26 @@
+// Command bench is evmachine's C10K benchmark: it measures evmachine's echo
+// server (examples/echo, one loop) against gnet v2 (one loop and
+// multicore), Go's goroutine-per-connection server, EventMachine 1.3 and
+// Node, in the same run on the same machine, and writes RESULTS.md,
+// results.svg and results.json.
+//
+//	go run ./bench                    # the full suite, 3 runs each (about 30 min)
+//	go run ./bench -quick             # a short version (about 2 min), written to a temp dir
+//	go run ./bench -servers evmachine,gnet -scenarios S2,S3 -runs 5
+//	go run ./bench -from bench/results.json   # redraw the report from saved runs
+//
+// Scenarios: S1 100 connections, 64-byte ping-pong; S2 10,000 connections,
+// 64-byte ping-pong; S3 10,000 idle connections (server memory); S4 one
+// connection, 16 KiB ping-pong; S5 19,000 connections, 64-byte ping-pong.
+//
+// Every server is a separate process, started per run on a free loopback
+// port and stopped by PID. The load generator (internal/loadgen) is built
+// on evmachine's reactor and runs as a second process: this program again,
+// in its load-generator role. With taskset, the server runs on CPU 0 and
+// the load generator on CPU 1. The runner reads the figures it cannot
+// measure on the wire (CPU time, RSS, context switches) from /proc.
+//
+// Peer servers live in servers/: gnet/ and gostd/ (Go), em_echo.rb (Ruby,
+// Debian's ruby-eventmachine) and node_echo.js; Ruby and Node are skipped,
+// with a line in the report, when not installed.
+package main

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/loadgen"
+)
+
+// fixture builds Results with known figures: three runs of every scenario
+// for evmachine, gnet and gostd, Ruby skipped. Per-server figures scale
+// with the factors below, and run i's figures are the base times 0.9, 1.0
+// and 1.1, so medians are the base figures exactly.
+func fixture() *Results {
+	res := &Results{
+		Machine:   Machine{CPU: "Test CPU 9000", Cores: 2, Kernel: "6.1.0-test", GoVersion: "go1.26", OS: "linux/amd64", Pinning: "server on CPU 0", NoFile: "20000 (hard 20000)", Somaxconn: "4096"},
+		Command:   "go run ./bench",
+		Started:   time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Finished:  time.Date(2026, 1, 2, 3, 34, 5, 0, time.UTC),
+		Runs:      3,
+		Scenarios: scenarios(false),
+	}
+	all := servers(2)
+	for _, s := range all {
+		info := ServerInfo{Server: s, Version: "v-test"}
+		switch s.Name {
+		case subject, refGnet, refStd:
+		case "em":
+			info.Skipped = errSkipped.Error() + ": ruby is not installed"
+		default:
+			continue
+		}
+		res.Servers = append(res.Servers, info)
+	}
+	// rate, cpu µs/rt, idle KiB/conn, p99 µs, loadgen share
+	type base struct{ rate, cpu, kib, p99, lg float64 }
+	bases := map[string]base{
+		subject: {120_000, 8, 0.25, 900, 0.95},
+		refGnet: {100_000, 12, 0.5, 1000, 0.80},
+		refStd:  {80_000, 11, 8, 2000, 0.70},
+	}
+	for _, sc := range res.Scenarios {
+		for run := 1; run <= 3; run++ {
+			f := []float64{0.9, 1.0, 1.1}[run-1]
+			for _, name := range []string{subject, refGnet, refStd} {
+				b := bases[name]
+				r := loadgen.Result{Conns: sc.Conns, Connected: sc.Conns, ConnectSeconds: 0.5 * f,
+					ServerRSSBase: 4 << 20, ServerRSSEnd: 4<<20 + int64(b.kib*f*1024*float64(sc.Conns))}
+				if !sc.Idle {
+					r.WindowSeconds = 10
+					r.RTPerSec = b.rate * f
+					r.RoundTrips = int64(r.RTPerSec * 10)
+					r.MBPerSec = r.RTPerSec * float64(sc.Size) / 1e6
+					r.ServerCPUSeconds = b.cpu * f * float64(r.RoundTrips) / 1e6
+					r.P50us, r.P99us, r.P999us, r.MaxUs = b.p99/2*f, b.p99*f, b.p99*2*f, b.p99*3*f
+					r.LoadgenCPUShare = b.lg
+					r.ServerVolCS = 1000
+					r.OtherCPU = 0.05
+				}
+				res.Records = append(res.Records, RunRecord{Scenario: sc.ID, Server: name, Run: run, Result: r})
+			}
+		}
+	}
+	return res
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command line.
+type options struct {
+	quick     bool
+	servers   string
+	scenarios string
+	runs      int
+	out       string
+	pin       bool
+	parallel  int
+	from      string
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.BoolVar(&o.quick, "quick", false, "short windows, one run each (about 2 minutes); written to a temp dir unless -out")
+	fs.StringVar(&o.servers, "servers", "all", "servers to run, comma-separated: evmachine,gnet,gnet-mc,gostd,em,node")
+	fs.StringVar(&o.scenarios, "scenarios", "all", "scenarios to run, comma-separated: S1,S2,S3,S4,S5")
+	fs.IntVar(&o.runs, "runs", 0, "runs per scenario and server (default 3, 1 with -quick)")
+	fs.StringVar(&o.out, "out", "", "directory for RESULTS.md, results.svg, results.json (default bench/, or a temp dir with -quick)")
+	fs.BoolVar(&o.pin, "pin", true, "pin the server to CPU 0 and the load generator to CPU 1 with taskset")
+	fs.IntVar(&o.parallel, "parallel", 64, "connections in their connect phase at once")
+	fs.StringVar(&o.from, "from", "", "redraw the report and chart from this results.json instead of running")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if o.runs == 0 {
+		o.runs = 3
+		if o.quick {
+			o.runs = 1
+		}
+	}
+	if o.runs < 1 || o.parallel < 1 {
+		return o, errors.New("-runs and -parallel must be at least 1")
+	}
+	return o, nil
+}
+
+func main() {
+	if isLoadgenRole() {
+		os.Exit(loadgenRole())
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	opts, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err == nil {
+		err = run(opts, log)
+	}
+	if err != nil {
+		log.Error("bench", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options, log *slog.Logger) error {
+	root, err := moduleRoot(".")
+	if err != nil {
+		return err
+	}
+	out := o.out
+	switch {
+	case out != "":
+	case o.quick:
+		out = filepath.Join(os.TempDir(), "evmachine-bench-quick")
+	default:
+		out = filepath.Join(root, "bench")
+	}
+	if o.from != "" {
+		res, err := loadJSON(o.from)
+		if err != nil {
+			return err
+		}
+		return writeOutputs(log, out, res, false)
+	}
+	if runtime.GOOS != "linux" {
+		return errors.New("the benchmark reads /proc: it runs on Linux only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	res, err := runSuite(ctx, o, root, log)
+	if res == nil {
+		return err
+	}
+	if werr := writeOutputs(log, out, res, true); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// runSuite runs the selected scenarios and servers. A cancelled run
+// returns what it measured so far with the error.
+func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*Results, error) {
+	scs, err := selectNames(scenarios(o.quick), func(s Scenario) string { return s.ID }, o.scenarios, "scenario")
+	if err != nil {
+		return nil, err
+	}
+	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, o.servers, "server")
+	if err != nil {
+		return nil, err
+	}
+	if n, err := raiseNoFile(); err != nil || n < 20_000 {
+		log.Warn("open-file limit below what S5 needs (19,000 connections per process)", "limit", n, "err", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this program for the load generator: %w", err)
+	}
+	binDir, err := os.MkdirTemp("", "evmachine-bench-bin-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(binDir)
+	taskset, why := tasksetPath(o.pin)
+	pinning := "server on CPU 0, load generator on CPU 1 (taskset)"
+	if taskset == "" {
+		pinning = why
+	}
+	res := &Results{Machine: describeMachine(pinning), Command: commandLine(os.Args[1:]), Started: time.Now(), Quick: o.quick}
+	rn := &Runner{Root: root, BinDir: binDir, Self: self, Taskset: taskset, Scenarios: scs, Servers: srvs,
+		Runs: o.runs, Parallel: o.parallel, Log: log, Progress: newProgress(os.Stderr, log)}
+	log.Info("benchmark starting", "scenarios", o.scenarios, "servers", o.servers, "runs", o.runs, "placement", pinning)
+	err = rn.Run(ctx, res)
+	res.Finished = time.Now()
+	return res, err
+}
+
+// writeOutputs writes RESULTS.md and results.svg (and results.json for a
+// fresh run) into dir.
+func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if withJSON {
+		if err := saveJSON(filepath.Join(dir, "results.json"), res); err != nil {
+			return err
+		}
+	}
+	for name, write := range map[string]func(*os.File, *Results) error{
+		"RESULTS.md":  func(f *os.File, r *Results) error { return writeReport(f, r) },
+		"results.svg": func(f *os.File, r *Results) error { return writeChart(f, r) },
+	} {
+		if err := writeFile(filepath.Join(dir, name), res, write); err != nil {
+			return err
+		}
+	}
+	log.Info("report written", "dir", dir, "files", "RESULTS.md results.svg results.json")
+	return nil
+}
+
+func writeFile(path string, res *Results, write func(*os.File, *Results) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f, res); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// commandLine is how the report quotes the command that produced it.
+func commandLine(args []string) string {
+	parts := []string{"go run ./bench"}
+	for _, a := range args {
+		if strings.ContainsAny(a, " \t'\"") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain lets the test binary act as the load generator: the runner
+// starts its own executable with EVBENCH_ROLE=loadgen, as the real
+// command does.
+func TestMain(m *testing.M) {
+	if isLoadgenRole() {
+		os.Exit(loadgenRole())
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuickSmoke is the -quick smoke run CI affords: one short ping-pong
+// scenario against evmachine's echo server and Go's goroutine-per-
+// connection server, built without -race and run as separate processes,
+// through the same runner, load-generator process and report as
+// `go run ./bench`. Both must serve round trips with no error at all.
+func TestQuickSmoke(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the benchmark reads /proc")
+	}
+	root, err := moduleRoot(".")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subject+","+refStd, "server")
+	require.NoError(t, err)
+	taskset, _ := tasksetPath(true)
+	sc := Scenario{ID: "S1", Title: "smoke: 20 connections, 64-byte ping-pong", Conns: 20, Size: 64,
+		Warmup: 200 * time.Millisecond, Duration: time.Second}
+	log := discardLog()
+	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: []Scenario{sc},
+		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
+
+	// Watchdog: the runner stops its children and returns when ctx ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmoke", Started: time.Now(), Quick: true}
+	require.NoError(t, rn.Run(ctx, res))
+	res.Finished = time.Now()
+
+	require.Len(t, res.Records, 2)
+	for _, r := range res.Records {
+		assert.Empty(t, r.Err, r.Server)
+		x := r.Result
+		assert.Equal(t, 20, x.Connected, r.Server)
+		assert.Positive(t, x.RoundTrips, "%s served no round trip", r.Server)
+		assert.Zero(t, x.Errors, "%s: %v", r.Server, x.ErrorSamples)
+		assert.Zero(t, x.Mismatches, r.Server)
+		assert.Positive(t, x.ServerCPUSeconds+x.LoadgenCPUSeconds, "%s: /proc was read", r.Server)
+		assert.Positive(t, x.ServerRSSEnd, r.Server)
+		assert.Positive(t, x.P99us, r.Server)
+	}
+
+	dir := t.TempDir()
+	require.NoError(t, writeOutputs(log, dir, res, true))
+	md, err := os.ReadFile(filepath.Join(dir, "RESULTS.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "| evmachine (1 loop) |")
+	assert.Contains(t, string(md), "| Go net (goroutine/conn) |")
+}

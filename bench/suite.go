@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario is one load shape, run against every selected server.
+type Scenario struct {
+	ID       string // S1..S5
+	Title    string
+	Conns    int
+	Size     int
+	Idle     bool          // S3: connect, one round trip each, then hold
+	Warmup   time.Duration // ping-pong before the measured window
+	Duration time.Duration // the measured window
+	Settle   time.Duration // Idle: quiet time before the memory sample
+}
+
+// scenarios returns S1-S5 as the issue defines them; quick shortens the
+// windows (the connection counts stay, since they are the point).
+func scenarios(quick bool) []Scenario {
+	warm, dur, settle := 2*time.Second, 10*time.Second, 3*time.Second
+	if quick {
+		warm, dur, settle = 500*time.Millisecond, 2*time.Second, time.Second
+	}
+	return []Scenario{
+		{ID: "S1", Title: "100 connections, 64-byte ping-pong", Conns: 100, Size: 64, Warmup: warm, Duration: dur},
+		{ID: "S2", Title: "10,000 connections, 64-byte ping-pong", Conns: 10_000, Size: 64, Warmup: warm, Duration: dur},
+		{ID: "S3", Title: "10,000 idle connections: server memory", Conns: 10_000, Size: 64, Idle: true, Settle: settle},
+		{ID: "S4", Title: "1 connection, 16 KiB ping-pong", Conns: 1, Size: 16 << 10, Warmup: warm, Duration: dur},
+		{ID: "S5", Title: "19,000 connections, 64-byte ping-pong", Conns: 19_000, Size: 64, Warmup: warm, Duration: dur},
+	}
+}
+
+// ServerKind says how a server is started.
+type ServerKind int
+
+const (
+	kindGo   ServerKind = iota // a Go main package, built once with go build
+	kindRuby                   // bench/servers/em_echo.rb
+	kindNode                   // bench/servers/node_echo.js
+)
+
+// Server is one echo server under test.
+type Server struct {
+	Name  string // flag and file name
+	Label string // as the report prints it
+	Kind  ServerKind
+	Pkg   string   // kindGo: package path relative to the module root
+	Args  []string // extra arguments after the address
+	Note  string   // one line for the report
+}
+
+// Reference names: the ratio columns are against these.
+const (
+	refGnet = "gnet"
+	refStd  = "gostd"
+	subject = "evmachine"
+)
+
+// servers returns every server the suite knows, in report order. cores is
+// the machine's CPU count, the loops gnet's multicore mode gets.
+func servers(cores int) []Server {
+	return []Server{
+		{Name: subject, Label: "evmachine (1 loop)", Kind: kindGo, Pkg: "./examples/echo",
+			Note: "examples/echo: one reactor, the loop's shared read buffer echoed straight back"},
+		{Name: refGnet, Label: "gnet v2 (1 loop)", Kind: kindGo, Pkg: "./bench/servers/gnet",
+			Note: "gnet's echo example, default options (one event loop)"},
+		{Name: "gnet-mc", Label: fmt.Sprintf("gnet v2 (multicore, %d loops)", cores), Kind: kindGo, Pkg: "./bench/servers/gnet",
+			Args: []string{"-multicore", "-loops", fmt.Sprint(cores)},
+			Note: fmt.Sprintf("gnet with WithMulticore and %d event loops (one per machine core), squeezed onto the server's core", cores)},
+		{Name: refStd, Label: "Go net (goroutine/conn)", Kind: kindGo, Pkg: "./bench/servers/gostd",
+			Note: "Go standard library, one goroutine and a 4 KiB buffer per connection"},
+		{Name: "em", Label: "EventMachine 1.3 (Ruby)", Kind: kindRuby,
+			Note: "bench/servers/em_echo.rb: EM.epoll, receive_data -> send_data"},
+		{Name: "node", Label: "Node net", Kind: kindNode,
+			Note: "bench/servers/node_echo.js: net.createServer, 'data' -> write"},
+	}
+}
+
+// selectNames returns the items of all whose name is listed in csv (all of
+// them for "" or "all"), keeping all's order; an unknown name is an error.
+func selectNames[T any](all []T, name func(T) string, csv, what string) ([]T, error) {
+	if csv == "" || csv == "all" {
+		return all, nil
+	}
+	want := strings.Split(csv, ",")
+	var known []string
+	for _, it := range all {
+		known = append(known, name(it))
+	}
+	for _, w := range want {
+		if !slices.Contains(known, strings.TrimSpace(w)) {
+			return nil, fmt.Errorf("unknown %s %q (known: %s)", what, w, strings.Join(known, ", "))
+		}
+	}
+	var out []T
+	for _, it := range all {
+		if slices.ContainsFunc(want, func(w string) bool { return strings.TrimSpace(w) == name(it) }) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/evmachine/evmachine/bench/internal/stats"
+	"math"
+	"slices"
+	"strings"
+)
+
+// summaryText is the report's reading of the figures: plain sentences
+// drawn from the medians, the missed targets named with their figures.
+func summaryText(res *Results) string {
+	var parts []string
+	if s := rankText(res, "S2", mCPUPerRT, true, "At 10,000 connections (S2) the server CPU per round trip, the figure that stays comparable when the load generator is the limit, ranks", "µs"); s != "" {
+		parts = append(parts, s)
+	}
+	if s := rankText(res, "S3", mRSSPerConn, true, "Memory per idle connection (S3) ranks", "KiB"); s != "" {
+		parts = append(parts, s)
+	}
+	if s := rankText(res, "S1", mRate, false, "With 100 connections (S1), round trips/s rank", "rt/s"); s != "" {
+		parts = append(parts, s)
+	}
+	if s := rankText(res, "S4", mMBps, false, "With one connection and 16 KiB messages (S4), MB/s rank", "MB/s"); s != "" {
+		parts = append(parts, s)
+	}
+	var missed, met []string
+	for _, t := range evaluateTargets(res) {
+		switch {
+		case !t.Known:
+		case t.Met:
+			met = append(met, t.Text)
+		default:
+			missed = append(missed, fmt.Sprintf("%s (%s)", t.Text, t.Figure))
+		}
+	}
+	if len(missed) > 0 {
+		parts = append(parts, fmt.Sprintf("evmachine **misses %d target(s)**: %s.", len(missed), strings.Join(missed, "; ")))
+	}
+	if len(met) > 0 {
+		parts = append(parts, fmt.Sprintf("It meets %d: %s.", len(met), strings.Join(met, "; ")))
+	}
+	parts = append(parts, busyText(res), otherLoadText(res), errorText(res))
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), " ")
+}
+
+// rankText ranks the servers by one metric's median.
+func rankText(res *Results, sc string, m Metric, lessIsBetter bool, lead, unit string) string {
+	type entry struct {
+		label string
+		v     float64
+	}
+	var es []entry
+	for _, s := range res.ran() {
+		if v := res.Median(sc, s.Name, m); !math.IsNaN(v) {
+			es = append(es, entry{s.Label, v})
+		}
+	}
+	if len(es) < 2 {
+		return ""
+	}
+	slices.SortStableFunc(es, func(a, b entry) int {
+		if lessIsBetter {
+			return cmpF(a.v, b.v)
+		}
+		return cmpF(b.v, a.v)
+	})
+	items := make([]string, len(es))
+	for i, e := range es {
+		items[i] = fmt.Sprintf("%s %s", e.label, fmtSig(e.v))
+	}
+	return fmt.Sprintf("%s (%s): %s.", lead, map[bool]string{true: "lower is better", false: "higher is better"}[lessIsBetter]+", "+unit, strings.Join(items, ", "))
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// busyText says where the load generator may have set the pace.
+func busyText(res *Results) string {
+	var busy []string
+	n, total := 0, 0
+	for _, r := range res.Records {
+		if r.Err != "" || r.Result.WindowSeconds == 0 {
+			continue
+		}
+		total++
+		if r.Busy() {
+			n++
+			if tag := r.Scenario; !slices.Contains(busy, tag) {
+				busy = append(busy, tag)
+			}
+		}
+	}
+	if n == 0 {
+		return fmt.Sprintf("The load generator stayed below %.0f %% of its core in every measured run, so the round trips/s are the servers'.", busyShare*100)
+	}
+	return fmt.Sprintf("The load generator was above %.0f %% of its core in %d of %d measured runs (%s): there it may have set the pace, so round trips/s understate the faster servers and server CPU per round trip is the fairer comparison.",
+		busyShare*100, n, total, strings.Join(busy, ", "))
+}
+
+// errorText lists the servers and scenarios with errors.
+func errorText(res *Results) string {
+	var bad []string
+	for _, s := range res.ran() {
+		for _, sc := range res.Scenarios {
+			if e := res.Total(sc.ID, s.Name, mErrors); e > 0 {
+				bad = append(bad, fmt.Sprintf("%s in %s: %s", s.Label, sc.ID, thousands(e)))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return "No run had an error or a byte mismatch."
+	}
+	return "Errors (lost connections, failed connects or byte mismatches, summed over runs): " + strings.Join(bad, "; ") + "."
+}
+
+// otherLoadText says how much the rest of the machine competed.
+func otherLoadText(res *Results) string {
+	var vs []float64
+	for _, r := range res.Records {
+		if v := mOtherCPU(r); !math.IsNaN(v) {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	s := stats.Summarize(vs)
+	if s.Max < 0.1 {
+		return "The machine was otherwise quiet during the measured windows (other processes below 0.1 core)."
+	}
+	return fmt.Sprintf("Other processes used a median %.2f cores (up to %.2f) during the measured windows of this shared 2-core machine, so single figures carry that noise; the servers took turns within each round so that it hit them alike.", s.Median, s.Max)
+}

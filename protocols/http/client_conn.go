@@ -127,10 +127,10 @@ func (cc *clientConn) complete(r *ClientRequest, reusable bool) {
 		h.finishing--
 		if ok && reusable && !cc.conn.Closed() {
 			cc.c.release(cc)
-			return
+		} else {
+			cc.conn.Close()
 		}
-		cc.conn.Close()
-		cc.c.pump(h)
+		cc.c.pump(h) // requests the callback queued beyond the one this connection took
 	}()
 	r.finish(resp, r.finalErr())
 	ok = true

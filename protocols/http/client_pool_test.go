@@ -166,3 +166,39 @@ func TestClientRetriesOnStaleConnection(t *testing.T) {
 	require.Error(t, res.err)
 	assert.ErrorIs(t, res.err, io.ErrUnexpectedEOF)
 }
+
+// TestClientFanOutFromCallback: requests made inside a completion callback
+// wait for that connection only as long as it is busy; the others get
+// their own connections at once.
+func TestClientFanOutFromCallback(t *testing.T) {
+	const fan = 4
+	var inflight, peak atomic.Int64
+	s := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/first" {
+			cur := inflight.Add(1)
+			for p := peak.Load(); cur > p && !peak.CompareAndSwap(p, cur); p = peak.Load() {
+			}
+			time.Sleep(150 * time.Millisecond)
+			inflight.Add(-1)
+		}
+		clientHello(w, req)
+	}))
+	r := clientStartReactor(t)
+	c := NewClient(r)
+	results := make(chan clientResult, fan)
+	r.NextTick(func() {
+		c.Get(s.URL+"/first", func(_ *ClientResponse, err error) {
+			require.NoError(t, err)
+			for i := range fan {
+				c.Get(fmt.Sprintf("%s/%d", s.URL, i), func(resp *ClientResponse, err error) {
+					results <- clientResult{resp: resp, err: err}
+				})
+			}
+		})
+	})
+	for range fan {
+		require.NoError(t, clientWait(t, results).err)
+	}
+	assert.Equal(t, int64(fan), peak.Load(), "the fanned-out requests ran in parallel")
+	assert.Equal(t, int64(fan), s.newConns.Load(), "the first connection was reused by one of them")
+}

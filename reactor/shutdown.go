@@ -12,12 +12,11 @@ import "context"
 // Safe for concurrent use. From another goroutine it waits until the loop
 // has stopped. From the reactor goroutine (a callback) it cannot wait: it
 // starts the graceful stop, arranges for ctx's end to Stop the reactor, and
-// returns nil at once.
+// returns nil at once; listeners are closed and Conns switched to
+// CloseAfterWriting before it returns.
 func (r *Reactor) Shutdown(ctx context.Context) error {
-	if !r.post(r.beginDrain) {
-		return nil // already stopped
-	}
 	if r.running.Load() && goid() == r.loopGID.Load() {
+		r.beginDrain() // now, so that the caller's next Write already sees it
 		go func() {
 			select {
 			case <-ctx.Done():
@@ -26,6 +25,9 @@ func (r *Reactor) Shutdown(ctx context.Context) error {
 			}
 		}()
 		return nil
+	}
+	if !r.post(r.beginDrain) {
+		return nil // already stopped
 	}
 	select {
 	case <-r.stopped:

@@ -81,16 +81,29 @@ func (sc *serverConn) ReceiveData(_ *reactor.Conn, data []byte) {
 	sc.run(data)
 }
 
-// run parses data with answers batched, keeps what could not be parsed
-// because the connection must wait, and sends the batch.
+// run parses data with answers batched and sends the batch; it keeps what
+// it could not parse while the connection must wait, and reads again once
+// nothing is kept.
 func (sc *serverConn) run(data []byte) {
-	sc.inData = true
-	rest := sc.consume(data)
-	if len(rest) > 0 && !sc.closing {
-		sc.input = append(sc.input[:0:0], rest...)
+	for {
+		sc.inData = true
+		rest := sc.consume(data)
+		sc.inData = false
+		sc.flushBatch() // may clear the backlog that made consume stop
+		if len(rest) == 0 || sc.closing || sc.closed {
+			sc.input = nil
+			break
+		}
+		if sc.mustWait() {
+			sc.input = append(sc.input[:0:0], rest...)
+			break
+		}
+		data = rest
 	}
-	sc.inData = false
-	sc.flushBatch()
+	if sc.paused && len(sc.input) == 0 && !sc.closing && !sc.closed {
+		sc.paused = false
+		sc.c.Resume()
+	}
 	if sc.cont && len(sc.queue) == 0 && !sc.closing {
 		sc.sendContinue()
 	}
@@ -129,7 +142,11 @@ func (sc *serverConn) consume(data []byte) []byte {
 // mustWait reports whether new requests must wait: too many answers are
 // pending, or the peer is not reading them.
 func (sc *serverConn) mustWait() bool {
-	return len(sc.queue) >= sc.lim.maxPipelined || sc.c.OutboundSize() > serverHighWater
+	backlog := sc.c.OutboundSize()
+	if sc.batch != nil {
+		backlog += len(*sc.batch)
+	}
+	return len(sc.queue) >= sc.lim.maxPipelined || backlog > serverHighWater
 }
 
 func (sc *serverConn) pause() {
@@ -139,8 +156,8 @@ func (sc *serverConn) pause() {
 	}
 }
 
-// resume parses the input kept while paused and, once it is all parsed,
-// reads again. It is called when an answer completes or the backlog
+// resume parses the input kept while paused (run then reads again once
+// it is all parsed). It is called when an answer completes or the backlog
 // drains; inside a parse it does nothing (the parse loop goes on itself).
 func (sc *serverConn) resume() {
 	if !sc.paused || sc.inData || sc.closing || sc.closed || sc.mustWait() {
@@ -149,10 +166,6 @@ func (sc *serverConn) resume() {
 	data := sc.input
 	sc.input = nil
 	sc.run(data)
-	if len(sc.input) == 0 && !sc.closing && !sc.mustWait() {
-		sc.paused = false
-		sc.c.Resume()
-	}
 }
 
 // onHead handles a head whose body is still to come: Expect.
@@ -240,7 +253,7 @@ func (sc *serverConn) advance() {
 			w.held = nil
 		}
 		if !w.ended {
-			return
+			break
 		}
 		copy(sc.queue, sc.queue[1:])
 		sc.queue[len(sc.queue)-1] = nil

@@ -41,6 +41,9 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 		}
 	}
 	cc := applyConnOptions(opts)
+	if err := cc.local.check(network); err != nil {
+		return nil, err
+	}
 	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting, lastActive: r.nowNs}
 	r.nconns++
 	if cc.connectTimeout > 0 {
@@ -56,10 +59,10 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	noDelay := cc.noDelay && network != "unix"
 	switch ip, err := netip.ParseAddr(host); {
 	case network == "unix":
-		r.startConnect(c, &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, false)
+		r.startConnect(c, &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, false, localBind{})
 	case err == nil:
 		sa, family := tcpSockaddr(ip, port, network)
-		r.startConnect(c, sa, family, noDelay)
+		r.startConnect(c, sa, family, noDelay, cc.local)
 	default:
 		r.resolve(c, network, host, port, noDelay, cc)
 	}
@@ -127,7 +130,7 @@ func (r *Reactor) resolve(c *Conn, network, host string, port int, noDelay bool,
 			}
 			ip := pickIP(ips, network)
 			sa, fam := tcpSockaddr(ip, port, network)
-			r.startConnect(c, sa, fam, noDelay)
+			r.startConnect(c, sa, fam, noDelay, cc.local)
 		})
 	}()
 }
@@ -148,7 +151,7 @@ func pickIP(ips []netip.Addr, network string) netip.Addr {
 // startConnect creates the socket and starts a non-blocking connect. The
 // first writable event finishes it (finishConnect); an immediate failure
 // closes the Conn with the errno.
-func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, noDelay bool) {
+func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, noDelay bool, local localBind) {
 	fd, err := socketFd(family)
 	if err != nil {
 		c.closeWith(syscallErr("socket", err))
@@ -156,6 +159,11 @@ func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, noDelay bo
 	}
 	if noDelay {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	if err := local.bind(fd, family); err != nil {
+		closeFd(fd)
+		c.closeWith(syscallErr("bind", err))
+		return
 	}
 	err = unix.Connect(fd, sa)
 	if err != nil && !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EINTR) {

@@ -71,6 +71,7 @@ type connConfig struct {
 	connectTimeout time.Duration
 	inactivity     time.Duration
 	noDelay        bool
+	local          localBind // WithLocalAddr (bindconnect.go)
 }
 
 func defaultConnConfig() connConfig {

@@ -44,6 +44,17 @@ func TestClientResolvesHostNames(t *testing.T) {
 	require.NoError(t, res.err)
 	assert.Equal(t, "hello /named", string(res.resp.Body))
 
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		srv := &http.Server{Handler: http.HandlerFunc(clientHello)}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		res = clientGet(t, r, c, "http://"+ln.Addr().String()+"/v6")
+		require.NoError(t, res.err)
+		assert.Equal(t, "hello /v6", string(res.resp.Body))
+	} else {
+		t.Logf("no IPv6 loopback (%v): IPv6 literal not tested", err)
+	}
+
 	res = clientGet(t, r, c, "http://no-such-host.invalid/")
 	require.Error(t, res.err)
 	var dnsErr *net.DNSError

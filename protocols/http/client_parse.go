@@ -38,6 +38,7 @@ type clientParser struct {
 	started bool   // some byte of a response was seen
 	head    []byte // partial header block carried between calls
 	scan    int    // where to resume looking for the header block's end
+	interim int    // bytes of 1xx heads skipped so far
 	resp    *http.Response
 	remain  int64 // cpLength: body bytes still expected
 	nbody   int64 // body bytes delivered so far
@@ -49,7 +50,7 @@ type clientParser struct {
 func (p *clientParser) reset(req *http.Request) {
 	p.req = req
 	p.state, p.started = cpHead, false
-	p.head, p.scan = p.head[:0], 0
+	p.head, p.scan, p.interim = p.head[:0], 0, 0
 	p.resp, p.remain, p.nbody, p.err = nil, 0, 0, nil
 }
 
@@ -223,7 +224,13 @@ func (p *clientParser) parseHead(block []byte) error {
 	}
 	code := resp.StatusCode
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
-		return nil // interim: the final response is still to come
+		// Interim: the final response is still to come. Interim heads
+		// count together against the header limit, so an endless stream
+		// of them ends too.
+		if p.interim += len(block); p.interim > p.maxHeader {
+			return fmt.Errorf("%w: interim (1xx) responses exceed %d bytes", ErrClientResponseTooLarge, p.maxHeader)
+		}
+		return nil
 	}
 	resp.Body = nil
 	p.resp = resp

@@ -101,6 +101,7 @@ var clientParseCases = []struct {
 	{name: "body too large", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + strings.Repeat("10\r\n0123456789abcdef\r\n", 5) + "0\r\n\r\n", err: ErrClientResponseTooLarge},
 	{name: "trailer too large", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + strings.Repeat("t", 300) + "\r\n\r\n", err: ErrClientResponseTooLarge},
 	{name: "declared too large", in: "HTTP/1.1 200 OK\r\nContent-Length: 65\r\n\r\n", err: ErrClientResponseTooLarge},
+	{name: "endless interim responses", in: strings.Repeat("HTTP/1.1 100 Continue\r\n\r\n", 12), err: ErrClientResponseTooLarge},
 	{name: "eof in body", in: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", eof: true, err: io.ErrUnexpectedEOF},
 	{name: "eof in chunk", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", eof: true, err: io.ErrUnexpectedEOF},
 	{name: "eof in header", in: "HTTP/1.1 200 OK\r\nConte", eof: true, err: io.ErrUnexpectedEOF},

@@ -136,12 +136,16 @@ func (cc *clientConn) complete(r *ClientRequest, reusable bool) {
 	ok = true
 }
 
+// recycle frees the connection after a redirect response: it serves the
+// next request or waits idle, or closes (and its queued requests get new
+// connections).
 func (cc *clientConn) recycle(reusable bool) {
 	if reusable && !cc.conn.Closed() {
 		cc.c.release(cc)
-	} else {
-		cc.conn.Close()
+		return
 	}
+	cc.conn.Close()
+	cc.c.pump(cc.host)
 }
 
 // retryable reports whether a request that failed on a kept-alive
@@ -227,7 +231,8 @@ func (cc *clientConn) onBody(b []byte) error {
 
 // clientAppend appends b to body, doubling capacity (capped at the
 // declared length, when known) so a large body is copied about once more
-// in all, and never allocating more than twice what actually arrived.
+// in all. Beyond the first clientPrealloc bytes it never holds more than
+// twice what actually arrived, whatever the declared length.
 func clientAppend(body, b []byte, declared int64) []byte {
 	need := len(body) + len(b)
 	if need > cap(body) {

@@ -11,11 +11,14 @@
 //   - Submit, Stats, Detach and Close are safe for concurrent use from any
 //     goroutine; Submit never blocks.
 //   - Operations run on the pool's worker goroutines, several at a time.
-//   - done never runs on a worker or inside Submit: it is always handed to
-//     post, which must queue it for the owner's goroutine and return without
-//     running it (the reactor's NextTick does exactly that).
+//   - done never runs on a worker or inside Submit: finished operations
+//     are collected and handed to post in batches, one posted function
+//     running every done that is waiting. post must queue that function
+//     for the owner's goroutine and return without running it (the
+//     reactor's NextTick does exactly that), so every done runs there.
 //   - Workers start lazily: all of them together at the first Submit, as
 //     EventMachine spawns its whole thread pool at the first EM.defer. A pool
 //     that is never used starts no goroutines.
-//   - After Close returns nil no goroutine of the pool is left.
+//   - When Close returns nil every worker has finished its last operation
+//     and is returning; no goroutine of the pool stays behind.
 package deferpool

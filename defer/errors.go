@@ -5,6 +5,7 @@ import (
 	"fmt"
 )
 
+// The sentinel errors are compared with errors.Is, from any goroutine.
 var (
 	// ErrQueueFull is handed to done when Submit found the queue full; the
 	// operation did not run.
@@ -28,7 +29,8 @@ var (
 
 // PanicError is the error handed to done when an operation panicked (or
 // called runtime.Goexit). errors.Is(err, ErrPanic) holds for it, and so does
-// errors.Is(err, v) when the panic value v is itself an error.
+// errors.Is(err, v) when the panic value v is itself an error. It is not
+// changed after it is made: any goroutine may read it.
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the worker's stack at the panic, as debug.Stack formats it

@@ -16,19 +16,22 @@ func Example() {
 	ticks := make(chan func(), 16)
 	pool := deferpool.New(func(fn func()) { ticks <- fn }, deferpool.WithWorkers(2))
 
+	pending := 2
 	pool.Submit(func(ctx context.Context) (any, error) {
 		return strings.ToUpper("blocking work"), nil // runs on a worker
 	}, func(res any, err error) {
 		fmt.Println(res, err) // runs on the owner's goroutine
+		pending--
 	})
 	pool.Submit(func(ctx context.Context) (any, error) {
 		panic("oops")
 	}, func(res any, err error) {
 		fmt.Println(res, errors.Is(err, deferpool.ErrPanic))
+		pending--
 	})
 
-	for range 2 {
-		(<-ticks)()
+	for pending > 0 {
+		(<-ticks)() // one posted function may deliver several results
 	}
 	fmt.Println(pool.Close(time.Second))
 	// Unordered output:

@@ -15,7 +15,8 @@ const (
 	DefaultQueueSize = 10_000
 )
 
-// Option configures a Pool in New.
+// Option configures a Pool in New. Options are plain values: any goroutine
+// may make and pass them.
 type Option func(*config)
 
 type config struct {
@@ -47,39 +48,47 @@ func WithQueueSize(n int) Option {
 
 // Pool runs blocking operations on a fixed set of worker goroutines and
 // hands each result to its owner through post. Create it with New; the zero
-// Pool is not usable. Its methods are safe for concurrent use.
+// Pool is not usable. All its methods are safe for concurrent use (any
+// goroutine); the done callbacks run only on the owner's goroutine.
 type Pool struct {
-	post    func(func())
-	queue   chan *job
-	ctx     context.Context // given to every operation; cancelled by Close
-	cancel  context.CancelFunc
-	size    int
-	stopped atomic.Bool // Close was called; read by workers without mu
+	post      func(func())
+	ctx       context.Context // given to every operation; cancelled by Close
+	cancel    context.CancelFunc
+	size      int
+	queueSize int
+	stopped   atomic.Bool // Close was called; read by workers without mu
 
 	// mu orders Submit's send against Close's close(queue): Submit holds
 	// the read lock across its (non-blocking) send.
 	mu      sync.RWMutex
 	closed  bool
-	started atomic.Bool    // set under mu once the workers exist
+	started atomic.Bool    // set under mu once the queue and the workers exist
+	queue   chan *job      // made by start, so that an unused pool holds no buffer
 	workers []*workerStats // written once under mu before started is set
 	live    atomic.Int32   // worker goroutines not yet returned
 	exited  chan struct{}  // closed when live drops to zero after Close
 
-	// postMu makes Detach wait for posts in progress: deliver holds the
-	// read lock from its check of detached to the end of post.
-	postMu   sync.RWMutex
+	// Finished jobs wait in results for the owner's goroutine, which runs
+	// them all in one posted drain (see results.go).
+	resMu    sync.Mutex
+	results  []*job
+	spare    []*job // the last drained batch, emptied, for reuse
+	posted   bool   // a drain is posted and has not yet taken results
 	detached bool
+	drainFn  func() // p.drain, bound once so that posting allocates nothing
 
 	rejected atomic.Uint64
 	dropped  atomic.Uint64
 	jobs     sync.Pool // *job, recycled so that a round trip allocates nothing
 }
 
-// New returns a pool that hands every completion to post. post is called
-// from worker goroutines and from Submit's and Close's callers, must be safe
-// for concurrent use, must not block, and must queue the function for the
+// New returns a pool that hands completions to post. post is called from
+// worker goroutines and from Submit's and Close's callers, must be safe for
+// concurrent use, must not block, and must queue the function for the
 // owner's goroutine rather than run it (the reactor passes its NextTick).
-// New panics if post is nil. Any goroutine may call New.
+// One posted function delivers every result finished by the time it runs,
+// so there are at most as many posts as results, usually far fewer. New
+// panics if post is nil. It starts no goroutine. Any goroutine may call it.
 func New(post func(func()), opts ...Option) *Pool {
 	if post == nil {
 		panic("deferpool: New with nil post")
@@ -89,23 +98,25 @@ func New(post func(func()), opts ...Option) *Pool {
 		o(&c)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pool{
-		post:   post,
-		queue:  make(chan *job, c.queueSize),
-		ctx:    ctx,
-		cancel: cancel,
-		size:   c.workers,
-		exited: make(chan struct{}),
+	p := &Pool{
+		post:      post,
+		ctx:       ctx,
+		cancel:    cancel,
+		size:      c.workers,
+		queueSize: c.queueSize,
+		exited:    make(chan struct{}),
 	}
+	p.drainFn = p.drain
+	return p
 }
 
-// Submit queues op to run on a worker and arranges for done(result, err) to
-// be posted once op returns. It never blocks and never calls done itself:
-// done runs exactly once, through post, with op's result, or with a
-// *PanicError if op panicked, ErrQueueFull if the queue was full, or
-// ErrClosed after Close. The exception is a pool that was detached (see
-// Detach): then done is dropped. op receives a context that Close cancels.
-// A nil done is allowed (the result is discarded); a nil op panics.
+// Submit queues op to run on a worker and never blocks. done(result, err)
+// runs exactly once, on the owner's goroutine, inside a function handed to
+// post (never inside Submit, even for a rejection): with op's result, or a
+// *PanicError if op panicked, ErrQueueFull if the queue was full, ErrClosed
+// if the pool was closed before op started. The one exception: once the
+// owner has detached (see Detach), done is dropped. op receives a context
+// that Close cancels. A nil done discards the result; a nil op panics.
 // Safe for concurrent use; the first call starts the workers.
 func (p *Pool) Submit(op func(ctx context.Context) (any, error), done func(any, error)) {
 	if op == nil {
@@ -130,13 +141,15 @@ func (p *Pool) Submit(op func(ctx context.Context) (any, error), done func(any, 
 	}
 }
 
-// start spawns every worker, once, unless the pool is closed.
+// start makes the queue and spawns every worker, once, unless the pool is
+// closed.
 func (p *Pool) start() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started.Load() || p.closed {
 		return
 	}
+	p.queue = make(chan *job, p.queueSize)
 	p.workers = make([]*workerStats, p.size)
 	p.live.Store(int32(p.size))
 	for i := range p.workers {
@@ -145,18 +158,6 @@ func (p *Pool) start() {
 		go p.work(w)
 	}
 	p.started.Store(true)
-}
-
-// Detach tells the pool that its owner no longer runs posted functions (the
-// reactor's loop has stopped). Once Detach returns, post is never called
-// again: every later completion, rejection included, is dropped and counted
-// in Stats.Dropped, and its done never runs. Detach waits for posts already
-// in progress, so it must not be called from inside post. Idempotent; safe
-// for concurrent use.
-func (p *Pool) Detach() {
-	p.postMu.Lock()
-	p.detached = true
-	p.postMu.Unlock()
 }
 
 // Close stops the pool: later Submits get ErrClosed, operations still queued
@@ -173,15 +174,19 @@ func (p *Pool) Close(grace time.Duration) error {
 	if !p.closed {
 		p.closed = true
 		p.stopped.Store(true)
-		close(p.queue)
-		if !p.started.Load() {
-			close(p.exited)
+		if p.queue != nil {
+			close(p.queue)
+		} else {
+			close(p.exited) // never started: no worker will
 		}
 	}
+	queue := p.queue
 	p.mu.Unlock()
 	p.cancel()
-	for j := range p.queue { // workers drain too; whoever takes a job rejects it
-		p.reject(j, ErrClosed)
+	if queue != nil {
+		for j := range queue { // workers drain too; whoever takes a job rejects it
+			p.reject(j, ErrClosed)
+		}
 	}
 	return p.wait(grace)
 }

@@ -17,13 +17,13 @@ type Stats struct {
 func (p *Pool) Stats() Stats {
 	s := Stats{
 		Workers:  int(p.live.Load()),
-		Queued:   len(p.queue),
 		Rejected: p.rejected.Load(),
 		Dropped:  p.dropped.Load(),
 	}
 	if !p.started.Load() {
 		return s
 	}
+	s.Queued = len(p.queue)
 	var started uint64
 	for _, w := range p.workers {
 		// Finished before started: a worker counts started first, so the

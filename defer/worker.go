@@ -13,22 +13,12 @@ type job struct {
 	done func(any, error)
 	res  any
 	err  error
-	pool *Pool
-	call func() // j.complete, bound once so that posting allocates nothing
-}
-
-// complete runs on the owner's goroutine (posted by deliver).
-func (j *job) complete() {
-	done, res, err := j.done, j.res, j.err
-	j.pool.free(j)
-	done(res, err)
 }
 
 func (p *Pool) newJob(op func(context.Context) (any, error), done func(any, error)) *job {
 	j, _ := p.jobs.Get().(*job)
 	if j == nil {
-		j = &job{pool: p}
-		j.call = j.complete
+		j = new(job)
 	}
 	j.op, j.done = op, done
 	return j
@@ -51,14 +41,27 @@ type workerStats struct {
 
 // work is a worker's loop: it runs jobs until Close closes the queue.
 func (p *Pool) work(w *workerStats) {
-	defer p.exit()
+	var cur *job // the job being run; still set if its op called runtime.Goexit
+	defer func() {
+		if cur != nil {
+			// Goexit cannot be stopped: finish the job as failed and give
+			// this worker's place to a new goroutine.
+			w.failed.Add(1)
+			p.deliver(cur)
+			p.live.Add(1)
+			go p.work(w)
+		}
+		p.exit()
+	}()
 	for j := range p.queue {
 		if p.stopped.Load() {
 			p.reject(j, ErrClosed)
 			continue
 		}
 		w.started.Add(1)
-		p.run(w, j)
+		cur = j
+		p.run(j)
+		cur = nil
 		if j.err != nil {
 			w.failed.Add(1)
 		} else {
@@ -68,27 +71,19 @@ func (p *Pool) work(w *workerStats) {
 	}
 }
 
-// run calls j.op and stores its result in j. A panic becomes a *PanicError.
-// runtime.Goexit cannot be stopped: the job is finished here and a new
-// worker takes this one's place.
-func (p *Pool) run(w *workerStats, j *job) {
+// run calls j.op and stores its result in j; a panic becomes a *PanicError.
+// So does runtime.Goexit, which recover cannot stop (work deals with it).
+func (p *Pool) run(j *job) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
-		v := recover() // nil only for runtime.Goexit: panic(nil) recovers a *runtime.PanicNilError
-		goexit := v == nil
-		if goexit {
+		v := recover()
+		if v == nil { // Goexit; panic(nil) recovers a *runtime.PanicNilError
 			v = errGoexit
 		}
 		j.res, j.err = nil, &PanicError{Value: v, Stack: debug.Stack()}
-		if goexit {
-			w.failed.Add(1)
-			p.deliver(j)
-			p.live.Add(1)
-			go p.work(w)
-		}
 	}()
 	j.res, j.err = j.op(p.ctx)
 	returned = true
@@ -106,21 +101,4 @@ func (p *Pool) reject(j *job, err error) {
 	j.res, j.err = nil, err
 	p.rejected.Add(1)
 	p.deliver(j)
-}
-
-// deliver posts j's done, or drops it if the owner has detached.
-func (p *Pool) deliver(j *job) {
-	if j.done == nil {
-		p.free(j)
-		return
-	}
-	p.postMu.RLock()
-	if p.detached {
-		p.postMu.RUnlock()
-		p.dropped.Add(1)
-		p.free(j)
-		return
-	}
-	p.post(j.call)
-	p.postMu.RUnlock()
 }

@@ -195,6 +195,7 @@ func (r *ClientRequest) prepare(req *http.Request) error {
 	if err := out.Write(&buf); err != nil {
 		return fmt.Errorf("%w: %w", ErrClientBadRequest, err)
 	}
+	out.Body = nil // consumed; the bytes stay in r.body for a retry or a 307/308
 	r.out, r.wire = out, buf.Bytes()
 	r.method, r.rawURL = clientMethod(out), out.URL.String()
 	return nil

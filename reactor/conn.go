@@ -24,6 +24,7 @@ const (
 	fProxyWait                               // proxying: the target is full; no reads until it drains (proxy.go)
 	fWriteShut                               // CloseWrite called: Writes fail (closewrite.go)
 	fShutWrPending                           // CloseWrite waits for the outbound buffer to drain
+	fParked                                  // hung up while not reading: out of the poller until it reads or writes again
 )
 
 // noRead is every state in which the Conn does not read.

@@ -38,6 +38,12 @@ func (r *Reactor) dispatch(events []poller.Event) {
 		if ev.Readable && c.flags&noRead == 0 {
 			r.readConn(c)
 		} else if (ev.Err || ev.Hup) && c.flags&fRegWrite == 0 {
+			if !ev.Err && c.flags&(fPaused|fProxyWait) != 0 && c.flags&(fReadClosed|fCloseAfterWriting) == 0 {
+				// Both directions shut while paused: bytes the peer sent
+				// before its FIN may still wait to be read after Resume.
+				c.park()
+				continue
+			}
 			// Nobody will read or write to find the error, and ERR/HUP
 			// stay ready even without interest: close now.
 			c.closeWith(sockError(c.fd, io.EOF))
@@ -165,11 +171,15 @@ func (r *Reactor) callConn(c *Conn, fn func(*Conn)) {
 // and only when that changed: read unless paused, connecting, half-closed
 // or closing; write while connecting or while output waits.
 func (c *Conn) updateInterest() {
-	if c.flags&(fClosed|fResolving) != 0 || c.flags&fRegistered == 0 {
+	if c.flags&(fClosed|fResolving) != 0 || c.flags&(fRegistered|fParked) == 0 {
 		return
 	}
 	wantR := c.flags&noRead == 0
 	wantW := c.flags&fConnecting != 0 || c.OutboundSize() > 0
+	if c.flags&fParked != 0 {
+		c.unpark(wantR, wantW)
+		return
+	}
 	if wantR == (c.flags&fRegRead != 0) && wantW == (c.flags&fRegWrite != 0) {
 		return
 	}
@@ -178,6 +188,35 @@ func (c *Conn) updateInterest() {
 		return
 	}
 	c.flags &^= fRegRead | fRegWrite
+	if wantR {
+		c.flags |= fRegRead
+	}
+	if wantW {
+		c.flags |= fRegWrite
+	}
+}
+
+// park takes a hung-up Conn that is not reading out of the poller, where
+// the hang-up would be reported again and again without interest (epoll
+// always reports it), until it wants to read or write again.
+func (c *Conn) park() {
+	if err := c.r.poller.Del(c.fd); err != nil {
+		c.closeWith(err)
+		return
+	}
+	c.flags = c.flags&^(fRegistered|fRegRead|fRegWrite) | fParked
+}
+
+// unpark puts a parked Conn back in the poller once it wants something.
+func (c *Conn) unpark(wantR, wantW bool) {
+	if !wantR && !wantW {
+		return
+	}
+	if err := c.r.poller.Add(c.fd, wantR, wantW); err != nil {
+		c.closeWith(err)
+		return
+	}
+	c.flags = c.flags&^fParked | fRegistered
 	if wantR {
 		c.flags |= fRegRead
 	}

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -118,6 +119,12 @@ func (h *pxHandler) Got() []byte {
 	return bytes.Clone(h.got.Bytes())
 }
 
+func (h *pxHandler) GotLen() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.got.Len()
+}
+
 // onStop is a WithProxyStopped callback feeding h.stopped.
 func (h *pxHandler) onStop(_ *Conn, reason error) { h.stopped <- reason }
 
@@ -171,15 +178,27 @@ func newPxRig(t *testing.T, r *Reactor, half bool) *pxRig {
 	return rig
 }
 
-// pxPattern returns n deterministic pseudo-random bytes.
+// pxBlock is the random block pxPattern tiles; its odd length keeps the
+// tiles from lining up with buffer and pipe sizes.
+var pxBlock = sync.OnceValue(func() []byte {
+	b := make([]byte, 1<<20+7)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i+8 <= len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rng.Uint64())
+	}
+	return b
+})
+
+// pxPattern returns n pseudo-random bytes; seed picks where in the block
+// they start.
 func pxPattern(n int, seed uint64) []byte {
+	blk := pxBlock()
 	b := make([]byte, n)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	for i := 0; i < n; i += 8 {
-		v := rng.Uint64()
-		for j := 0; j < 8 && i+j < n; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
+	off := int(seed*7919) % len(blk)
+	for i := 0; i < n; {
+		c := copy(b[i:], blk[off:])
+		i += c
+		off = 0
 	}
 	return b
 }

@@ -65,11 +65,12 @@ func (p *Duplex) logStaging(msg string, args ...any) {
 
 // staging is one client's copy to the staging server.
 type staging struct {
-	d     *Duplex
-	limit int
-	conn  *reactor.Conn // nil once gone
-	up    bool
-	cut   bool
+	d      *Duplex
+	limit  int
+	conn   *reactor.Conn // nil once gone
+	up     bool
+	cut    bool
+	queued int // bytes queued while connecting: counted once connected
 }
 
 // stagingSide is the staging Conn's handler: answers are dropped, a
@@ -77,7 +78,7 @@ type staging struct {
 type stagingSide struct{ st *staging }
 
 func (h stagingSide) PostInit(*reactor.Conn)               {}
-func (h stagingSide) ConnectionCompleted(*reactor.Conn)    { h.st.up = true }
+func (h stagingSide) ConnectionCompleted(*reactor.Conn)    { h.st.connected() }
 func (h stagingSide) ReceiveData(*reactor.Conn, []byte)    {}
 func (h stagingSide) PeerClosedWrite(*reactor.Conn)        {}
 func (h stagingSide) Unbind(_ *reactor.Conn, reason error) { h.st.gone(reason) }
@@ -95,8 +96,16 @@ func (st *staging) dial(s *session) {
 	st.conn = c
 }
 
+func (st *staging) connected() {
+	st.up = true
+	st.d.set.stats.stagingBytes.Add(uint64(st.queued))
+	st.queued = 0
+}
+
 func (st *staging) gone(reason error) {
 	st.conn = nil
+	st.d.set.stats.stagingDropped.Add(uint64(st.queued))
+	st.queued = 0
 	if !st.up && !st.cut {
 		st.d.set.stats.stagingConnectFailures.Add(1)
 		st.d.logStaging("proxy: staging connect failed; its copies are dropped", "staging", st.d.Staging, "err", reason)
@@ -115,7 +124,7 @@ func (s *session) tee(p []byte) {
 		return
 	}
 	s.set.stats.toBackend.Add(uint64(len(p)))
-	s.dup.copy(p)
+	s.dup.send(p)
 	if b.OutboundSize() >= s.set.Buffer && !s.paused {
 		s.paused = true
 		s.client.Pause()
@@ -123,7 +132,7 @@ func (s *session) tee(p []byte) {
 }
 
 // copy queues p for staging, or drops it.
-func (st *staging) copy(p []byte) {
+func (st *staging) send(p []byte) {
 	stats := st.d.set.stats
 	c := st.conn
 	switch {
@@ -136,10 +145,13 @@ func (st *staging) copy(p []byte) {
 		stats.stagingDropped.Add(uint64(len(p)))
 		st.d.logStaging("proxy: staging fell behind; its copy of a connection was cut off", "staging", st.d.Staging, "buffer", st.limit)
 	default:
-		if _, err := c.Write(p); err != nil {
+		switch _, err := c.Write(p); {
+		case err != nil:
 			stats.stagingDropped.Add(uint64(len(p)))
-			return
+		case st.up:
+			stats.stagingBytes.Add(uint64(len(p)))
+		default:
+			st.queued += len(p)
 		}
-		stats.stagingBytes.Add(uint64(len(p)))
 	}
 }

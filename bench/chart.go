@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -44,6 +45,7 @@ func writeChart(w io.Writer, res *Results) error {
 	if len(srvs) == 0 {
 		return fmt.Errorf("chart: no server ran")
 	}
+	plot.DefaultFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
 	var rows [][]*plot.Plot
 	for i, pn := range chartPanels {
 		p, err := drawPanel(res, srvs, pn, i == 0)
@@ -80,6 +82,7 @@ func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Pl
 	}
 	p.NominalX(names...)
 	barW := vg.Points(min(16, 330/float64(len(srvs)*len(pn.scenarios))))
+	top := 0.0
 	for i, s := range srvs {
 		vs := make(plotter.Values, len(pn.scenarios))
 		for j, sc := range pn.scenarios {
@@ -88,6 +91,7 @@ func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Pl
 				v = 0
 			}
 			vs[j] = v
+			top = max(top, v)
 		}
 		bars, err := plotter.NewBarChart(vs, barW)
 		if err != nil {
@@ -101,9 +105,17 @@ func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Pl
 			p.Legend.Add(s.Label, bars)
 		}
 	}
+	// Headroom above the tallest bar; the legend sits in it.
+	p.Y.Max = top * 1.12
+	if legend {
+		p.Y.Max = top * (1.15 + 0.09*float64(len(srvs)))
+	}
 	p.Legend.Top = true
 	p.Legend.Left = false
-	p.Add(plotter.NewGrid())
+	p.Legend.Padding = vg.Points(1)
+	grid := plotter.NewGrid()
+	grid.Vertical.Width = 0
+	p.Add(grid)
 	return p, nil
 }
 
@@ -113,14 +125,18 @@ func scenarioShort(res *Results, id string) string {
 		if sc.ID != id {
 			continue
 		}
+		conns := thousands(float64(sc.Conns))
+		if sc.Conns >= 10_000 {
+			conns = fmt.Sprintf("%dk", sc.Conns/1000)
+		}
 		if sc.Idle {
-			return fmt.Sprintf("%s: %s idle conns", id, thousands(float64(sc.Conns)))
+			return fmt.Sprintf("%s: %s idle conns", id, conns)
 		}
 		size := fmt.Sprintf("%d B", sc.Size)
 		if sc.Size >= 1024 {
 			size = fmt.Sprintf("%d KiB", sc.Size/1024)
 		}
-		return fmt.Sprintf("%s: %s conns, %s", id, thousands(float64(sc.Conns)), size)
+		return fmt.Sprintf("%s: %s × %s", id, conns, size)
 	}
 	return id
 }

@@ -41,6 +41,8 @@ func fmtSig(v float64) string {
 	switch a := math.Abs(v); {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return "–"
+	case a == 0:
+		return "0"
 	case a >= 1000:
 		return thousands(v)
 	case a >= 100:

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 )
@@ -17,6 +18,22 @@ type Machine struct {
 	Pinning   string `json:"pinning"` // how server and load generator were placed
 	NoFile    string `json:"nofile"`  // the open-file limit
 	Somaxconn string `json:"somaxconn"`
+	Revision  string `json:"revision"` // the evmachine commit measured
+}
+
+// revision names the commit of the checkout at root, "+ local changes"
+// when the code the servers are built from differs from it.
+func revision(root string) string {
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown (not a git checkout)"
+	}
+	rev := strings.TrimSpace(string(out))
+	dirty, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results.json").Output()
+	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
+		rev += " + local changes"
+	}
+	return rev
 }
 
 func describeMachine(pinning string) Machine {

@@ -137,7 +137,9 @@ func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*R
 	if taskset == "" {
 		pinning = why
 	}
-	res := &Results{Machine: describeMachine(pinning), Command: commandLine(os.Args[1:]), Started: time.Now(), Quick: o.quick}
+	m := describeMachine(pinning)
+	m.Revision = revision(root)
+	res := &Results{Machine: m, Command: commandLine(os.Args[1:]), Started: time.Now(), Quick: o.quick}
 	rn := &Runner{Root: root, BinDir: binDir, Self: self, Taskset: taskset, Scenarios: scs, Servers: srvs,
 		Runs: o.runs, Parallel: o.parallel, Log: log, Progress: newProgress(os.Stderr, log)}
 	log.Info("benchmark starting", "scenarios", o.scenarios, "servers", o.servers, "runs", o.runs, "placement", pinning)

@@ -79,8 +79,8 @@ func writeTargets(b *strings.Builder, res *Results) {
 func writeMethod(b *strings.Builder, res *Results) {
 	m := res.Machine
 	b.WriteString("## Machine and method\n\n")
-	fmt.Fprintf(b, "| | |\n|---|---|\n| CPU | %s |\n| cores | %d |\n| kernel | %s |\n| Go | %s (%s) |\n| placement | %s |\n| open files | %s per process |\n| somaxconn | %s |\n\n",
-		m.CPU, m.Cores, m.Kernel, m.GoVersion, m.OS, m.Pinning, m.NoFile, m.Somaxconn)
+	fmt.Fprintf(b, "| | |\n|---|---|\n| CPU | %s |\n| cores | %d |\n| kernel | %s |\n| Go | %s (%s) |\n| placement | %s |\n| open files | %s per process |\n| somaxconn | %s |\n| evmachine commit | %s |\n\n",
+		m.CPU, m.Cores, m.Kernel, m.GoVersion, m.OS, m.Pinning, m.NoFile, m.Somaxconn, orUnknown(m.Revision))
 	fmt.Fprintf(b, "Command: `%s` (from the repository root). `go run ./bench -quick` runs a two-minute version; `-servers` and `-scenarios` select (e.g. `-servers evmachine,gnet -scenarios S2`).\n\n", res.Command)
 	fmt.Fprintf(b, "Each scenario ran %d time(s) against each server; a fresh server process per run, started and stopped by PID on loopback, servers taking turns within each round. ", res.Runs)
 	b.WriteString("Figures are medians; `±` is the largest distance of a run from the median. ")

@@ -150,7 +150,7 @@ func TestChart(t *testing.T) {
 	require.NoError(t, writeChart(&b, fixture()))
 	svg := b.String()
 	assert.Contains(t, svg, "<svg")
-	for _, want := range []string{"evmachine (1 loop)", "gnet v2 (1 loop)", "Round trips per second", "S3: 10,000 idle conns", "KiB RSS"} {
+	for _, want := range []string{"evmachine (1 loop)", "gnet v2 (1 loop)", "Round trips per second", "S3: 10k idle conns", "KiB RSS"} {
 		assert.Contains(t, svg, want)
 	}
 	assert.NotContains(t, svg, "EventMachine", "a skipped server has no bars")

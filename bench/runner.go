@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/loadgen"
@@ -127,8 +128,18 @@ func loadgenConfig(sc Scenario, addr string, pid, parallel int) loadgen.Config {
 		Addr: addr, Conns: sc.Conns, Size: sc.Size, Idle: sc.Idle,
 		Warmup: sc.Warmup, Duration: sc.Duration, Settle: sc.Settle,
 		Parallel: parallel, ConnectTimeout: 2 * time.Minute, ServerPID: pid,
-		Progress: 500 * time.Millisecond,
+		Progress: 500 * time.Millisecond, LocalAddrs: localAddrs(),
 	}
+}
+
+// localAddrs spreads the load generator's connections over four loopback
+// addresses where all of 127/8 is loopback (Linux), so that 19,000
+// connections to one server port do not exhaust one ephemeral port range.
+func localAddrs() []string {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	return []string{"127.0.0.1:0", "127.0.0.2:0", "127.0.0.3:0", "127.0.0.4:0"}
 }
 
 // lgMessage is one line the load-generator process writes on stdout.

@@ -33,7 +33,13 @@ type Config struct {
 	Parallel       int
 	ConnectTimeout time.Duration // for all connections together
 	ServerPID      int           // 0: no server figures
-	Progress       time.Duration // how often to emit progress (0: 1 s)
+	// LocalAddrs spreads the connections over these local addresses
+	// ("ip:0"), round robin; empty: the kernel's choice. One address
+	// gives one ephemeral port range (about 28,000 ports), and past half
+	// of it every connect scans the used ports: 19,000 connections need
+	// at least two.
+	LocalAddrs []string
+	Progress   time.Duration // how often to emit progress (0: 1 s)
 }
 
 // Validate reports a Config that cannot run.

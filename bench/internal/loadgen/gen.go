@@ -127,7 +127,11 @@ func (g *gen) dialMore() {
 		cl := g.clients[g.dialed]
 		g.dialed++
 		g.inflight++
-		c, err := g.r.Connect("tcp", g.cfg.Addr, cl, reactor.WithPendingConnectTimeout(g.cfg.ConnectTimeout))
+		opts := []reactor.ConnOption{reactor.WithPendingConnectTimeout(g.cfg.ConnectTimeout)}
+		if n := len(g.cfg.LocalAddrs); n > 0 {
+			opts = append(opts, reactor.WithLocalAddr(g.cfg.LocalAddrs[cl.id%n]))
+		}
+		c, err := g.r.Connect("tcp", g.cfg.Addr, cl, opts...)
 		if err != nil {
 			g.abort(fmt.Errorf("loadgen: connect %s: %w", g.cfg.Addr, err))
 			return

@@ -213,3 +213,27 @@ func TestValidate(t *testing.T) {
 	assert.Error(t, err)
 	assert.False(t, errors.Is(err, io.EOF))
 }
+
+func TestLocalAddrsSpreadTheConnections(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("127.0.0.2 is loopback on Linux only")
+	}
+	var mu sync.Mutex
+	peers := map[string]int{}
+	addr := serve(t, func(c net.Conn, n int, p []byte) bool {
+		if n == 1 {
+			mu.Lock()
+			peers[c.RemoteAddr().(*net.TCPAddr).IP.String()]++
+			mu.Unlock()
+		}
+		return echo(c, n, p)
+	})
+	cfg := pingPong(addr, 6, 64)
+	cfg.LocalAddrs = []string{"127.0.0.1:0", "127.0.0.2:0", "127.0.0.3:0"}
+	res, err, _ := runBounded(t, cfg)
+	require.NoError(t, err)
+	assert.Zero(t, res.Errors)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[string]int{"127.0.0.1": 2, "127.0.0.2": 2, "127.0.0.3": 2}, peers)
+}

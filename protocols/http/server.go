@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,8 @@ type Server struct {
 	Logger *slog.Logger
 
 	shuttingDown atomic.Bool
+	mu           sync.Mutex // guards reg
+	reg          serverRegistry
 }
 
 // serverLimits are a Server's fields with the defaults applied.
@@ -107,13 +110,17 @@ func serverPick[T int | int64 | time.Duration](v, def, off T) T {
 	return v
 }
 
-// Listen starts serving HTTP on network and addr (see reactor.Listen).
-// Must be called on the reactor goroutine.
+// Listen starts serving HTTP on network and addr (see reactor.Listen);
+// Shutdown closes the listener. Must be called on the reactor goroutine.
 func (s *Server) Listen(r *reactor.Reactor, network, addr string, opts ...reactor.ConnOption) (*reactor.Listener, error) {
 	if s.Handler == nil {
 		return nil, errors.New("http server: Listen with a nil Handler")
 	}
-	return r.Listen(network, addr, s.NewHandler, opts...)
+	l, err := r.Listen(network, addr, s.NewHandler, opts...)
+	if err == nil {
+		s.track(l, r)
+	}
+	return l, err
 }
 
 // NewHandler returns the reactor.Handler that serves HTTP on c, for

@@ -62,6 +62,11 @@ func (sc *serverConn) PostInit(c *reactor.Conn) {
 		sc.remote = a.String()
 	}
 	sc.ctx, sc.cancel = context.WithCancel(context.Background())
+	if !sc.s.register(sc) { // the Server is shutting down
+		sc.closing = true
+		c.Close()
+		return
+	}
 	sc.idleSince = c.Reactor().Now()
 	sc.updateTimer()
 }
@@ -321,6 +326,7 @@ func (sc *serverConn) Unbind(*reactor.Conn, error) {
 		sc.batch = nil
 	}
 	sc.queue, sc.input = nil, nil
+	sc.s.unregister(sc)
 }
 
 // serverBufs recycles the buffers answers are assembled in.

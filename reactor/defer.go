@@ -42,7 +42,8 @@ type deferConfig struct {
 }
 
 // deferState is the reactor side of Defer and System: the lazily created
-// pool, and the batch through which their completions reach the loop.
+// pool (which batches its own completions onto the loop and counts its own
+// drops), and the batch through which System completions reach the loop.
 type deferState struct {
 	pool   atomic.Pointer[deferpool.Pool]
 	hooked bool // loop only: the stop hook is registered, ctx exists
@@ -51,14 +52,14 @@ type deferState struct {
 	procs  sync.WaitGroup // System commands still running
 	runFn  func()         // r.runCompletions, bound once
 
-	// Completions from workers and commands, run together by one tick.
+	// System completions, run together by one tick.
 	mu        sync.Mutex
 	batch     []func()
 	spare     []func()
 	scheduled bool // a runCompletions tick is queued
 	stopped   bool // the loop stopped: completions are dropped
 
-	dropped atomic.Uint64 // completions dropped here (the pool counts its own)
+	dropped atomic.Uint64 // System completions, and Defers after stop, dropped here
 }
 
 // Defer runs op on the reactor's worker pool and then done(result, err) on
@@ -146,7 +147,7 @@ func (r *Reactor) deferPool() *deferpool.Pool {
 	if queue <= 0 {
 		queue = deferpool.DefaultQueueSize
 	}
-	p := deferpool.New(r.postCompletion,
+	p := deferpool.New(r.postPool,
 		deferpool.WithWorkers(r.cfg.deferWorkers), deferpool.WithQueueSize(queue))
 	d.pool.Store(p)
 	return p
@@ -172,9 +173,23 @@ func (r *Reactor) deferInit() bool {
 	return true
 }
 
-// postCompletion queues fn (a finished operation's done) for the loop. It is
-// the pool's post function and runs on worker goroutines: it never blocks
-// and never runs fn. One tick runs every completion queued since the last.
+// postPool is the pool's post function (called on worker goroutines). The
+// pool hands over one drain per batch of completions, and once detached at
+// stop it drops and counts the completions that can no longer run, so the
+// drain goes straight to the tick queue. A drain refused because the loop
+// is gone finds nothing to run; if the stop hook never ran (the pool was
+// made during teardown), detaching here drops and counts its results.
+func (r *Reactor) postPool(fn func()) {
+	if !r.post(fn) {
+		if p := r.deferred.pool.Load(); p != nil {
+			p.Detach()
+		}
+	}
+}
+
+// postCompletion queues fn (a System command's done) for the loop. It runs
+// on the command's goroutine: it never blocks and never runs fn. One tick
+// runs every completion queued since the last.
 func (r *Reactor) postCompletion(fn func()) {
 	d := &r.deferred
 	d.mu.Lock()
@@ -227,8 +242,9 @@ func (r *Reactor) stopCompletions() {
 }
 
 // closeDeferred is the stop hook (on the loop, after every Conn is gone):
-// completions still queued are dropped, the pool and System commands are
-// cancelled, and both get the grace period to return.
+// completions still waiting for the loop are dropped and counted (Detach
+// for the pool's), the pool and System commands are cancelled, and both get
+// the grace period to return.
 func (r *Reactor) closeDeferred() {
 	d := &r.deferred
 	r.stopCompletions()

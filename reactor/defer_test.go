@@ -97,6 +97,43 @@ func TestDeferPanicBecomesErrorAndWorkerSurvives(t *testing.T) {
 	assert.Equal(t, 1, s.Workers)
 }
 
+// TestDeferPanicInDoneOthersStillRun panics in some done callbacks: each
+// panic is reported, and every other done still runs exactly once.
+func TestDeferPanicInDoneOthersStillRun(t *testing.T) {
+	const n = 200
+	var panics []any // loop-only
+	r, _ := asyncStart(t, reactor.WithPanicHandler(func(v any, _ []byte) { panics = append(panics, v) }))
+	counts := make([]int, n)
+	total := 0
+	all := make(chan struct{})
+	asyncOnLoop(t, r, func() {
+		for i := range n {
+			reactor.Defer(r, func(context.Context) (int, error) { return i, nil }, func(v int, err error) {
+				assert.NoError(t, err)
+				counts[v]++
+				total++
+				if total == n {
+					close(all)
+				}
+				if v%50 == 7 {
+					panic(v)
+				}
+			})
+		}
+	})
+	asyncWait(t, all, "every done")
+	asyncOnLoop(t, r, func() {}) // a later iteration: a duplicate would have run by now
+	asyncOnLoop(t, r, func() {
+		assert.Len(t, panics, n/50)
+		for i, c := range counts {
+			if c != 1 {
+				assert.Failf(t, "done count", "operation %d completed %d times", i, c)
+				break
+			}
+		}
+	})
+}
+
 func TestDeferQueueFull(t *testing.T) {
 	r, _ := asyncStart(t, reactor.WithDeferPoolSize(1), reactor.WithDeferQueueSize(1))
 	started, release := make(chan struct{}), make(chan struct{})

@@ -49,6 +49,5 @@ func setupFd(fd int) error {
 	if err := unix.SetNonblock(fd, true); err != nil {
 		return err
 	}
-	// No SIGPIPE on write to a closed socket (BSDs have no MSG_NOSIGNAL on write).
-	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_NOSIGPIPE, 1)
+	return noSigpipe(fd)
 }

@@ -57,7 +57,7 @@ func emfileChild() int {
 		log.Error("getrlimit", "err", err)
 		return 1
 	}
-	lim.Cur = uint64(len(ents) + emfileRoom) // the ReadDir fd is closed again
+	setInt(&lim.Cur, len(ents)+emfileRoom) // the ReadDir fd is closed again
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		log.Error("setrlimit", "err", err)
 		return 1
@@ -74,13 +74,17 @@ func emfileChild() int {
 	return 0
 }
 
+// setInt sets an Rlimit field, uint64 on Linux and int64 on some BSDs.
+func setInt[T ~int64 | ~uint64](p *T, v int) { *p = T(v) }
+
 // emfileRoom is how many fds the child may open beyond those it has.
 const emfileRoom = 8
 
 // startChild starts the test binary as helper process name and returns it
-// with its stdout lines, its stdin (closing it stops the child) and its
-// stderr. The child is killed at cleanup if still running.
-func startChild(t *testing.T, name string) (*exec.Cmd, *bufio.Scanner, io.WriteCloser, *syncBuffer) {
+// with its stdout lines, its stdin (closing it stops the child), its stderr
+// and a channel that gets Wait's result. The child is killed at cleanup if
+// still running.
+func startChild(t *testing.T, name string) (*exec.Cmd, <-chan string, io.WriteCloser, *syncBuffer, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+name)
@@ -91,39 +95,42 @@ func startChild(t *testing.T, name string) (*exec.Cmd, *bufio.Scanner, io.WriteC
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	lines := make(chan string, 16)
+	exited := make(chan error, 1)
+	go func() {
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		exited <- cmd.Wait() // after stdout is drained, as Wait requires
+	}()
 	t.Cleanup(func() {
 		stdin.Close()
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
+		cmd.Process.Kill() // an error once it has exited: fine
 		if t.Failed() {
 			t.Logf("child %s stderr:\n%s", name, stderr)
 		}
 	})
-	return cmd, bufio.NewScanner(stdout), stdin, stderr
+	return cmd, lines, stdin, stderr, exited
 }
 
-// childLine reads the child's next stdout line that starts with prefix.
-func childLine(t *testing.T, out *bufio.Scanner, prefix string) string {
+// childLine returns the rest of the child's next stdout line that starts
+// with prefix.
+func childLine(t *testing.T, lines <-chan string, prefix string) string {
 	t.Helper()
-	line := make(chan string, 1)
-	go func() {
-		for out.Scan() {
-			if s := out.Text(); strings.HasPrefix(s, prefix) {
-				line <- strings.TrimPrefix(s, prefix)
-				return
+	timeout := time.After(waitTimeout)
+	for {
+		select {
+		case s, ok := <-lines:
+			require.True(t, ok, "child exited before printing %q", prefix)
+			if rest, found := strings.CutPrefix(s, prefix); found {
+				return rest
 			}
+		case <-timeout:
+			t.Fatalf("child did not print %q", prefix)
+			return ""
 		}
-		close(line)
-	}()
-	select {
-	case s, ok := <-line:
-		require.True(t, ok, "child exited before printing %q", prefix)
-		return s
-	case <-time.After(waitTimeout):
-		t.Fatalf("child did not print %q", prefix)
-		return ""
 	}
 }
 

@@ -142,7 +142,7 @@ func TestListenErrors(t *testing.T) {
 // over a second stays low), logs the condition once, and accepts again when
 // fds free up.
 func TestAcceptEMFILEDoesNotSpin(t *testing.T) {
-	cmd, out, stdin, stderr := startChild(t, "emfile")
+	cmd, out, stdin, stderr, exited := startChild(t, "emfile")
 	addr := childLine(t, out, "addr ")
 
 	clients := make([]net.Conn, 0, 3*emfileRoom)
@@ -180,10 +180,8 @@ func TestAcceptEMFILEDoesNotSpin(t *testing.T) {
 
 	c.Close()
 	stdin.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
+	case err := <-exited:
 		assert.NoError(t, err, "child exit")
 	case <-time.After(waitTimeout):
 		t.Fatal("child did not exit")

@@ -266,7 +266,7 @@ func (r *Reactor) sweep() {
 
 func (r *Reactor) release(c *Conn) {
 	if c.fd >= 0 {
-		if r.conns[c.fd] == c {
+		if c.fd < len(r.conns) && r.conns[c.fd] == c { // not there if register failed
 			r.conns[c.fd] = nil
 		}
 		closeFd(c.fd)

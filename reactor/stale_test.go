@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -106,4 +107,26 @@ func fillFdGaps(t *testing.T, fd int) {
 		}
 		t.Cleanup(func() { f.Close() })
 	}
+}
+
+// TestReleaseUnregisteredConn: a Conn whose fd never made it into the
+// poller and fd table (register failed, e.g. epoll_ctl ENOSPC) is still
+// swept: its fd is closed and Unbind runs, whatever the fd's number.
+func TestReleaseUnregisteredConn(t *testing.T) {
+	h := newHarness(t)
+	f, err := os.Open(os.DevNull)
+	require.NoError(t, err)
+	defer f.Close()
+	const high = 4000 // beyond the fd table, which grows only on register
+	require.NoError(t, unix.Dup2(int(f.Fd()), high))
+	p := h.newProbe()
+	h.do(func() {
+		assert.Less(t, len(h.r.conns), high)
+		c := &Conn{r: h.r, h: p, fd: high, flags: fConnecting}
+		h.r.nconns++
+		c.closeWith(errors.New("register failed"))
+	})
+	assert.EqualError(t, p.waitUnbind(t), "register failed")
+	var st unix.Stat_t
+	assert.ErrorIs(t, unix.Fstat(high, &st), unix.EBADF, "the fd was closed")
 }

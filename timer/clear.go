@@ -4,9 +4,9 @@ package timer
 // progress), as a reactor does when it stops. Must be called on the
 // goroutine that owns the queue.
 func (q *Queue) Clear() {
-	for _, t := range q.heap {
-		t.state = stateIdle
-		t.index = -1
+	for _, e := range q.heap {
+		e.t.state = stateIdle
+		e.t.index = -1
 	}
 	clear(q.heap)
 	q.heap = q.heap[:0]

@@ -7,8 +7,9 @@ import "time"
 // loop goroutine). It has no locks and starts no goroutines.
 type Queue struct {
 	clock   Clock
+	real    bool      // clock is RealClock: read it with time.Since(base)
 	base    time.Time // deadlines are stored as nanoseconds since base
-	heap    []*Timer  // 4-ary min-heap on (when, seq)
+	heap    []entry   // 4-ary min-heap on (when, seq)
 	seq     uint64
 	batch   []*Timer // due timers collected by the current Run
 	running bool
@@ -24,7 +25,12 @@ func NewQueue(c Clock) *Queue {
 	if c == nil {
 		c = RealClock{}
 	}
-	return &Queue{clock: c, base: c.Now()}
+	q := &Queue{clock: c, base: c.Now()}
+	switch c.(type) {
+	case RealClock, *RealClock:
+		q.real = true
+	}
+	return q
 }
 
 // Clock returns the queue's clock.
@@ -35,7 +41,8 @@ func (q *Queue) Clock() Clock { return q.clock }
 func (q *Queue) Len() int { return len(q.heap) }
 
 // Add arms a one-shot timer that calls fn once, d from now. A d <= 0 is due
-// at once (in the next Run, if called from a callback during a Run).
+// at once (in the next Run, if called from a callback during a Run); a
+// negative d is treated as 0, so it does not jump ahead of timers already due.
 func (q *Queue) Add(d time.Duration, fn func()) *Timer {
 	t := &Timer{q: q, fn: fn, when: q.deadline(d)}
 	q.push(t)
@@ -84,7 +91,7 @@ func (q *Queue) Run(now time.Time) int {
 		return 0
 	}
 	for len(q.heap) > 0 && q.heap[0].when <= nowNs {
-		t := q.heap[0]
+		t := q.heap[0].t
 		q.remove(t)
 		t.state = stateDue
 		q.batch = append(q.batch, t)
@@ -121,8 +128,11 @@ func (q *Queue) afterFire(t *Timer, nowNs int64) {
 	}
 	next := addSat(t.when, t.period)
 	if next <= nowNs {
-		behind := (nowNs-t.when)/int64(t.period) + 1
-		next = t.when + behind*int64(t.period)
+		// Fell behind: skip to the first deadline of the series after now.
+		// Unsigned, because nowNs-t.when overflows int64 when t.when is far
+		// in the past; nowNs-rem cannot go below t.when.
+		rem := (uint64(nowNs) - uint64(t.when)) % uint64(t.period)
+		next = addSat(nowNs-int64(rem), t.period)
 	}
 	t.when = next
 	q.push(t)
@@ -137,7 +147,7 @@ func (q *Queue) finishRun(i int, nowNs int64) {
 		q.afterFire(q.batch[i], nowNs)
 		for _, t := range q.batch[i+1:] {
 			if t.state == stateDue {
-				q.push(t)
+				q.reinsert(t) // keeps its sequence: ties stay in arming order
 			}
 		}
 	}
@@ -148,4 +158,19 @@ func (q *Queue) finishRun(i int, nowNs int64) {
 
 func (q *Queue) since(t time.Time) int64 { return int64(t.Sub(q.base)) }
 
-func (q *Queue) deadline(d time.Duration) int64 { return addSat(q.since(q.clock.Now()), d) }
+// deadline turns a duration from now into a deadline. A d <= 0 means now, so
+// that everything due at once runs in the order it was armed.
+func (q *Queue) deadline(d time.Duration) int64 {
+	var now int64
+	if q.real {
+		// time.Since reads only the monotonic clock; Now().Sub(base) would
+		// read the wall clock too, and in a VM each read costs tens of ns.
+		now = int64(time.Since(q.base))
+	} else {
+		now = q.since(q.clock.Now())
+	}
+	if d <= 0 {
+		return now
+	}
+	return addSat(now, d)
+}

@@ -23,7 +23,7 @@ type Timer struct {
 	when   int64         // deadline, nanoseconds since q.base
 	period time.Duration // > 0 for a periodic timer
 	seq    uint64        // tie-breaker: order of arming
-	index  int           // position in q.heap while stateQueued
+	index  int32         // position in q.heap while stateQueued (int32 keeps a Timer at 48 bytes)
 	state  state
 }
 
@@ -31,53 +31,61 @@ type Timer struct {
 // negative intervals are raised to it so the catch-up arithmetic terminates.
 const minPeriod = time.Nanosecond
 
-// Cancel stops the timer from firing again. It reports whether a future
-// firing was stopped: true for a timer that was waiting (also one that is due
-// later in the current Run), or for a periodic timer cancelled from its own
-// callback; false for a fired one-shot or an already cancelled timer.
-// Cancel is idempotent.
+// Cancel stops the timer from firing again and reports whether that stopped
+// anything, that is what Active reported: true for a timer that was waiting
+// (also one due later in the current Run) and for a periodic timer cancelled
+// from its own callback; false for a fired one-shot or an already cancelled
+// timer. Cancel is idempotent and safe on a timer in any state.
 func (t *Timer) Cancel() bool {
+	active := t.Active()
 	switch t.state {
 	case stateQueued:
 		t.q.remove(t)
 		t.state = stateIdle
-		return true
-	case stateDue:
+	case stateDue, stateRunning:
 		t.state = stateIdle
+	}
+	return active
+}
+
+// Reset re-arms the timer to fire d from now (the Queue's clock), whether it
+// was waiting, had fired or had been cancelled, and reports what Cancel
+// would have: whether a future firing was replaced. A d <= 0 is due at once.
+// For a periodic timer d also becomes the new interval (raised to one
+// nanosecond, as in AddPeriodic) and the first deadline is d from now. A
+// timer reset from a callback during a Run, even one due at once, fires in
+// the next Run, not in the current one; a periodic timer reset from its own
+// callback keeps the reset deadline instead of re-arming itself.
+func (t *Timer) Reset(d time.Duration) bool {
+	active := t.Active()
+	if t.period > 0 {
+		t.period = max(d, minPeriod)
+		d = t.period
+	}
+	t.when = t.q.deadline(d)
+	if t.state == stateQueued {
+		t.q.seq++
+		t.seq = t.q.seq
+		t.q.heap[t.index].when = t.when
+		t.q.fix(int(t.index))
+	} else {
+		t.q.push(t)
+	}
+	return active
+}
+
+// Active reports whether the timer will fire again if left alone: it is
+// waiting, it is due later in the current Run, or it is a periodic timer
+// whose callback is running (it re-arms when the callback returns).
+func (t *Timer) Active() bool {
+	switch t.state {
+	case stateQueued, stateDue:
 		return true
 	case stateRunning:
-		t.state = stateIdle
 		return t.period > 0
 	}
 	return false
 }
-
-// Reset re-arms the timer to fire d from now (the Queue's clock), whether it
-// was waiting, had fired or had been cancelled, and reports whether it was
-// waiting before. For a periodic timer d also becomes the new interval.
-// A timer reset from a callback during a Run, and due at once, fires in the
-// next Run, not in the current one.
-func (t *Timer) Reset(d time.Duration) bool {
-	wasActive := t.state == stateQueued || t.state == stateDue
-	if t.period > 0 {
-		t.period = max(d, minPeriod)
-	}
-	when := t.q.deadline(d)
-	if t.state == stateQueued {
-		t.when = when
-		t.q.seq++
-		t.seq = t.q.seq
-		t.q.fix(t.index)
-		return true
-	}
-	t.when = when
-	t.q.push(t)
-	return wasActive
-}
-
-// Active reports whether the timer will fire (it is waiting, or due in the
-// current Run).
-func (t *Timer) Active() bool { return t.state == stateQueued || t.state == stateDue }
 
 // Deadline returns when the timer fires next (meaningful while Active).
 func (t *Timer) Deadline() time.Time { return t.q.base.Add(time.Duration(t.when)) }

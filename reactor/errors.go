@@ -27,5 +27,5 @@ var (
 	ErrAlreadyRun = errors.New("reactor: Run called twice")
 	// ErrNotRunning is returned by Listen and Connect on a reactor that has
 	// stopped.
-	ErrNotRunning = errors.New("reactor: reactor stopped")
+	ErrNotRunning = errors.New("reactor: not running (stopped)")
 )

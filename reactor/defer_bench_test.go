@@ -2,6 +2,7 @@ package reactor_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,22 @@ var deferWays = []struct {
 }
 
 func emptyOp(context.Context) (any, error) { return nil, nil }
+
+// processCPU returns the user+system CPU time the process has used, so that
+// a benchmark can report CPU per operation next to wall time (a spinning
+// wait would look fast in ns/op and expensive here).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds the cpu-ns/op metric for the CPU used since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+}
 
 // benchDeferReactor runs a reactor with the default 20 Defer workers for one
 // benchmark.
@@ -72,8 +89,11 @@ func BenchmarkDeferRoundTrip(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
 			r.NextTick(func() { way.submit(r, ctx, emptyOp, done) })
 			<-finished
+			b.StopTimer()
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -109,12 +129,15 @@ func BenchmarkDeferThroughput(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
 			r.NextTick(func() {
 				for submitted < min(window, n) {
 					submit()
 				}
 			})
 			<-finished
+			b.StopTimer()
+			reportCPU(b, cpu)
 		})
 	}
 }

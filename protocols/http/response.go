@@ -64,6 +64,10 @@ func newResponse(sc *serverConn, req *http.Request) *Response {
 	return w
 }
 
+// Reactor returns the reactor the connection runs on, for the timers,
+// Defers and ticks that complete the answer later.
+func (w *Response) Reactor() *reactor.Reactor { return w.sc.c.Reactor() }
+
 // Request returns the request this Response answers (nil for the server's
 // own error answers).
 func (w *Response) Request() *http.Request { return w.req }

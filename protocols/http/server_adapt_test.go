@@ -102,7 +102,7 @@ func TestServerClientGoneBeforeTheAnswer(t *testing.T) {
 	started := make(chan struct{}, 1)
 	_, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
 		started <- struct{}{}
-		r := w.sc.c.Reactor()
+		r := w.Reactor()
 		var poll func()
 		poll = func() {
 			if req.Context().Err() == nil {
@@ -130,7 +130,7 @@ func TestServerClientGoneBeforeTheAnswer(t *testing.T) {
 // still gets every answer.
 func TestServerAnswersAfterClientHalfClose(t *testing.T) {
 	_, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
-		w.sc.c.Reactor().AddTimer(20*time.Millisecond, func() {
+		w.Reactor().AddTimer(20*time.Millisecond, func() {
 			w.Write([]byte(req.URL.Path))
 			w.End()
 		})

@@ -183,7 +183,7 @@ func TestServerPipelinedAnswersInOrder(t *testing.T) {
 	// Later requests are answered sooner; the answers still go out in order.
 	r, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
 		delay := map[string]time.Duration{"/1": 90 * time.Millisecond, "/2": 10 * time.Millisecond, "/3": 50 * time.Millisecond}[req.URL.Path]
-		w.sc.c.Reactor().AddTimer(delay, func() {
+		w.Reactor().AddTimer(delay, func() {
 			w.Write([]byte("answer " + req.URL.Path))
 			w.End()
 		})
@@ -203,7 +203,7 @@ func TestServerStreaming(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("first;"))
 		w.Flush()
-		r := w.sc.c.Reactor()
+		r := w.Reactor()
 		go func() { // the client says when it has seen the first piece
 			<-next
 			r.NextTick(func() {

@@ -22,7 +22,7 @@ import (
 func TestServerSlowAnswerDoesNotBlockOthers(t *testing.T) {
 	_, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
 		if req.URL.Path == "/slow" {
-			w.sc.c.Reactor().AddTimer(time.Second, func() {
+			w.Reactor().AddTimer(time.Second, func() {
 				w.Write([]byte("slow"))
 				w.End()
 			})
@@ -73,7 +73,7 @@ func TestServerThousandKeepAliveClients(t *testing.T) {
 	r, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
 		body := RequestBody(req)
 		// Answer on the next tick, as an evented handler would after I/O.
-		w.sc.c.Reactor().NextTick(func() {
+		w.Reactor().NextTick(func() {
 			w.Header().Set("X-Client", req.Header.Get("X-Client"))
 			w.Write([]byte("echo:"))
 			w.Write(body)
@@ -165,7 +165,7 @@ func TestServerStreamingWithBackpressure(t *testing.T) {
 	const piece, pieces = 64 << 10, 64 // 4 MiB
 	var maxBacklog atomic.Int64
 	_, addr := serverStart(t, &Server{Handler: HandlerFunc(func(w *Response, req *http.Request) {
-		r := w.sc.c.Reactor()
+		r := w.Reactor()
 		sent := 0
 		var pump func()
 		pump = func() {

@@ -18,7 +18,7 @@ func TestServerShutdownFinishesAnswersUnderWay(t *testing.T) {
 			w.End()
 			return
 		}
-		r := w.sc.c.Reactor()
+		r := w.Reactor()
 		go func() {
 			<-release
 			r.NextTick(func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -223,84 +222,6 @@ func (sc *serverConn) refuse(e *serverRequestError) {
 	w.End()
 }
 
-// write sends b now, or adds it to the batch while parsing.
-func (sc *serverConn) write(b []byte) {
-	if sc.closed {
-		return
-	}
-	if sc.inData {
-		if sc.batch == nil {
-			sc.batch = serverGetBuf()
-		}
-		*sc.batch = append(*sc.batch, b...)
-		return
-	}
-	sc.c.Write(b)
-}
-
-func (sc *serverConn) flushBatch() {
-	if sc.batch == nil {
-		return
-	}
-	if !sc.closed {
-		sc.c.Write(*sc.batch)
-	}
-	serverPutBuf(sc.batch)
-	sc.batch = nil
-}
-
-// advance writes what the oldest answers have ready and retires the
-// complete ones; the next one then becomes the oldest and its held bytes
-// go out. It is called whenever the oldest answer may have progressed.
-func (sc *serverConn) advance() {
-	for len(sc.queue) > 0 && !sc.closed {
-		w := sc.queue[0]
-		if len(w.held) > 0 {
-			sc.write(w.held)
-			w.held = nil
-		}
-		if !w.ended {
-			break
-		}
-		copy(sc.queue, sc.queue[1:])
-		sc.queue[len(sc.queue)-1] = nil
-		sc.queue = sc.queue[:len(sc.queue)-1]
-		if w.closeAfter {
-			sc.finish()
-			return
-		}
-	}
-	if len(sc.queue) == 0 {
-		sc.idleSince = sc.c.Reactor().Now()
-		if sc.closing {
-			sc.finish()
-			return
-		}
-		if sc.cont && !sc.inData {
-			sc.sendContinue()
-		}
-	}
-	sc.resume()
-	if sc.inData {
-		return
-	}
-	if sc.eof && len(sc.queue) == 0 && len(sc.input) == 0 {
-		sc.finish()
-		return
-	}
-	sc.updateTimer()
-}
-
-// finish closes the connection once what is written has been sent.
-func (sc *serverConn) finish() {
-	sc.closing = true
-	if sc.closed {
-		return
-	}
-	sc.flushBatch()
-	sc.c.CloseAfterWriting()
-}
-
 // OutboundDrained resumes a connection paused for its backlog.
 func (sc *serverConn) OutboundDrained(*reactor.Conn) { sc.resume() }
 
@@ -329,17 +250,4 @@ func (sc *serverConn) Unbind(*reactor.Conn, error) {
 	}
 	sc.queue, sc.input = nil, nil
 	sc.s.unregister(sc)
-}
-
-// serverBufs recycles the buffers answers are assembled in.
-var serverBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-func serverGetBuf() *[]byte { return serverBufs.Get().(*[]byte) }
-
-func serverPutBuf(b *[]byte) {
-	if cap(*b) > 64<<10 {
-		return
-	}
-	*b = (*b)[:0]
-	serverBufs.Put(b)
 }

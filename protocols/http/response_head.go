@@ -16,41 +16,10 @@ func serverBodyAllowed(status int) bool {
 
 // appendHead appends the status line and headers. final is true when End
 // sends the whole answer at once (its length is known), false when Flush
-// starts a stream. It decides the framing: Content-Length, chunked or
-// close-delimited, and whether the connection stays open.
+// starts a stream.
 func (w *Response) appendHead(b []byte, final bool) []byte {
 	h := w.header
-	if v := h["Connection"]; len(v) > 0 && strings.EqualFold(v[0], "close") {
-		w.closeAfter = true
-	}
-	if w.sc.s.shuttingDown.Load() {
-		w.closeAfter = true
-	}
-	bodyOK := serverBodyAllowed(w.status)
-	cl := int64(-1)
-	if v := h.Get("Content-Length"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-			cl = n
-		} else {
-			w.sc.lim.log.Warn("http server: ignoring an invalid Content-Length set by the handler", "value", v)
-		}
-	}
-	switch {
-	case !bodyOK:
-		cl = -1
-	case final && !w.isHead:
-		cl = int64(len(w.body))
-	case final && cl < 0 && w.written > 0: // HEAD: what GET would send
-		cl = w.written
-	case !final && cl < 0 && !w.isHead:
-		if w.http10 {
-			w.closeAfter = true // the body ends when the connection does
-		} else {
-			w.chunked = true
-		}
-	}
-	w.declared = cl
-
+	cl := w.frame(final)
 	b = serverAppendStatus(b, w.status)
 	for k, vv := range h {
 		switch k {
@@ -69,7 +38,7 @@ func (w *Response) appendHead(b []byte, final bool) []byte {
 		b = append(b, serverDate()...)
 		b = append(b, "\r\n"...)
 	}
-	if _, ok := h["Content-Type"]; !ok && bodyOK && len(w.body) > 0 {
+	if _, ok := h["Content-Type"]; !ok && serverBodyAllowed(w.status) && len(w.body) > 0 {
 		b = serverAppendField(b, "Content-Type", http.DetectContentType(w.body[:min(len(w.body), 512)]))
 	}
 	switch {
@@ -87,6 +56,45 @@ func (w *Response) appendHead(b []byte, final bool) []byte {
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	return append(b, "\r\n"...)
+}
+
+// frame decides the framing of the body and whether the connection stays
+// open, and returns the Content-Length to send (-1 for none): the body's
+// length when End sends it whole; the handler's Content-Length, else
+// chunked (HTTP/1.1) or close-delimited (HTTP/1.0), for a stream; the
+// length a GET would have for HEAD; none for a status without a body.
+func (w *Response) frame(final bool) int64 {
+	h := w.header
+	if v := h["Connection"]; len(v) > 0 && strings.EqualFold(v[0], "close") {
+		w.closeAfter = true
+	}
+	if w.sc.s.shuttingDown.Load() {
+		w.closeAfter = true
+	}
+	cl := int64(-1)
+	if v := h.Get("Content-Length"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			cl = n
+		} else {
+			w.sc.lim.log.Warn("http server: ignoring an invalid Content-Length set by the handler", "value", v)
+		}
+	}
+	switch {
+	case !serverBodyAllowed(w.status):
+		cl = -1
+	case final && !w.isHead:
+		cl = int64(len(w.body))
+	case final && cl < 0 && w.written > 0: // HEAD: what GET would send
+		cl = w.written
+	case !final && cl < 0 && !w.isHead:
+		if w.http10 {
+			w.closeAfter = true // the body ends when the connection does
+		} else {
+			w.chunked = true
+		}
+	}
+	w.declared = cl
+	return cl
 }
 
 // appendInterim appends a 1xx interim answer with the headers set so far.

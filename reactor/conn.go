@@ -25,6 +25,7 @@ const (
 	fWriteShut                               // CloseWrite called: Writes fail (closewrite.go)
 	fShutWrPending                           // CloseWrite waits for the outbound buffer to drain
 	fParked                                  // hung up while not reading: out of the poller until it reads or writes again
+	fLinger                                  // closed after writing everything: the fd lingers (linger.go)
 )
 
 // noRead is every state in which the Conn does not read.
@@ -116,7 +117,11 @@ func (c *Conn) Close() error {
 
 // CloseAfterWriting stops reading, flushes everything queued and then
 // closes the Conn with a nil Unbind reason, as
-// close_connection_after_writing. Later Writes return ErrClosed.
+// close_connection_after_writing. Later Writes return ErrClosed. After
+// Unbind the reactor keeps the socket for up to 2 s, its write side shut,
+// discarding input until the peer closes: otherwise input the peer still
+// sends would make the kernel reset the connection and drop the last bytes
+// written (see linger.go).
 func (c *Conn) CloseAfterWriting() error {
 	if c.flags&fClosed != 0 {
 		return ErrClosed
@@ -126,11 +131,22 @@ func (c *Conn) CloseAfterWriting() error {
 		c.reason = nil
 	}
 	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 {
-		c.closeWith(c.reason)
+		c.closeFlushed()
 		return nil
 	}
 	c.updateInterest()
 	return nil
+}
+
+// closeFlushed ends a CloseAfterWriting once everything is written. Unless
+// the peer already closed its side, the fd then lingers (linger.go), so
+// that input still arriving cannot make the kernel reset the connection
+// and drop the last bytes written.
+func (c *Conn) closeFlushed() {
+	if c.flags&fClosed == 0 && c.reason == nil {
+		c.flags |= fLinger
+	}
+	c.closeWith(c.reason)
 }
 
 // closeWith marks the Conn closed with reason; the sweep at the end of the

@@ -23,6 +23,8 @@ func (r *Reactor) dispatch(events []poller.Event) {
 		if c == nil {
 			if l := r.listeners[fd]; l != nil {
 				l.accept()
+			} else if _, ok := r.lingering[fd]; ok {
+				r.lingerReadable(fd)
 			}
 			continue
 		}
@@ -142,7 +144,7 @@ func (r *Reactor) flush(c *Conn) {
 	}
 	c.out, c.outHead = nil, 0
 	if c.flags&fCloseAfterWriting != 0 {
-		c.closeWith(c.reason)
+		c.closeFlushed()
 		return
 	}
 	if c.flags&fShutWrPending != 0 {
@@ -269,7 +271,11 @@ func (r *Reactor) release(c *Conn) {
 		if c.fd < len(r.conns) && r.conns[c.fd] == c { // not there if register failed
 			r.conns[c.fd] = nil
 		}
-		closeFd(c.fd)
+		if c.flags&(fLinger|fRegistered) == fLinger|fRegistered && !r.stopReq.Load() {
+			r.linger(c.fd)
+		} else {
+			closeFd(c.fd)
+		}
 		c.fd = -1
 	} else {
 		delete(r.resolving, c)

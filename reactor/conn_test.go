@@ -153,3 +153,41 @@ func TestWriteIsAnIOWriter(t *testing.T) {
 	assert.Equal(t, "hello world", string(got))
 	assert.NoError(t, p.waitUnbind(t))
 }
+
+// TestCloseAfterWriting16MiB: CloseAfterWriting with 16 MiB queued delivers
+// every byte before the FIN (the client reads all, then EOF), also when the
+// client had sent bytes the server no longer reads.
+func TestCloseAfterWriting16MiB(t *testing.T) {
+	for _, clientTalks := range []bool{false, true} {
+		name := "quiet client"
+		if clientTalks {
+			name = "client sends after CloseAfterWriting"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			answer := pattern(16<<20, 4)
+			queued := make(chan int, 1)
+			l, accepted := h.serve(func(p *probe) {
+				p.OnPostInit = func(c *Conn) {
+					c.Write(answer)
+					queued <- c.OutboundSize()
+					c.CloseAfterWriting()
+					_, err := c.Write([]byte("more"))
+					assert.ErrorIs(t, err, ErrClosed)
+				}
+			})
+			c := dial(t, "tcp", l.Addr().String())
+			p := h.accepted(accepted)
+			require.Greater(t, <-queued, 0, "precondition: most of it is queued")
+			if clientTalks {
+				write(t, c, "unread request bytes")
+			}
+			got, err := io.ReadAll(c)
+			require.NoError(t, err, "EOF, not a reset")
+			assert.Equal(t, len(answer), len(got))
+			assert.True(t, bytes.Equal(answer, got), "all 16 MiB, in order")
+			assert.NoError(t, p.waitUnbind(t))
+			assert.Empty(t, p.Got(), "no reads after CloseAfterWriting")
+		})
+	}
+}

@@ -200,7 +200,7 @@ func (r *Reactor) finishConnect(c *Conn) {
 	if c.OutboundSize() > 0 {
 		r.flush(c)
 	} else if c.flags&fCloseAfterWriting != 0 {
-		c.closeWith(c.reason)
+		c.closeFlushed()
 	} else {
 		if c.flags&fShutWrPending != 0 {
 			c.shutdownWrite() // CloseWrite while connecting (closewrite.go)

@@ -105,6 +105,7 @@ func runEchoProcess(t *testing.T, bin, network string, args []string) {
 	rest, err := io.ReadAll(c)
 	assert.NoError(t, err, "the open connection is closed cleanly by the graceful stop")
 	assert.Empty(t, rest)
+	c.Close() // the server's lingering socket (see linger.go) ends now
 	select {
 	case err := <-exited:
 		assert.NoError(t, err, "exit status")

@@ -29,8 +29,9 @@ type Reactor struct {
 
 	conns     []*Conn // indexed by fd
 	listeners map[int]*Listener
-	resolving map[*Conn]struct{} // outbound Conns waiting for a host name (no fd yet)
-	closing   []*Conn            // marked closed this iteration, swept at its end
+	resolving map[*Conn]struct{}   // outbound Conns waiting for a host name (no fd yet)
+	closing   []*Conn              // marked closed this iteration, swept at its end
+	lingering map[int]*timer.Timer // fds of Conns closed after writing, swallowing input (linger.go)
 	nconns    int
 
 	// The one way in from other goroutines (ticks.go).
@@ -74,6 +75,7 @@ func New(opts ...Option) (*Reactor, error) {
 		readBuf:   make([]byte, cfg.readBufSize),
 		listeners: make(map[int]*Listener),
 		resolving: make(map[*Conn]struct{}),
+		lingering: make(map[int]*timer.Timer),
 		stopped:   make(chan struct{}),
 	}
 	r.base = cfg.clock.Now()
@@ -111,7 +113,7 @@ func (r *Reactor) Run() error {
 	var err error
 	for err == nil && !r.stopReq.Load() {
 		err = r.tick()
-		if r.draining && r.nconns == 0 {
+		if r.drained() {
 			r.stopReq.Store(true)
 		}
 	}
@@ -150,7 +152,7 @@ func (r *Reactor) wait() ([]poller.Event, error) {
 	timeout := time.Duration(-1)
 	r.sleeping.Store(true)
 	switch {
-	case r.nticks.Load() > 0 || r.stopReq.Load() || len(r.closing) > 0 || (r.draining && r.nconns == 0):
+	case r.nticks.Load() > 0 || r.stopReq.Load() || len(r.closing) > 0 || r.drained():
 		timeout = 0
 	default:
 		if next, ok := r.timers.Next(); ok {
@@ -212,6 +214,7 @@ func (r *Reactor) teardown() {
 		c.closeWith(ErrStopped)
 	}
 	r.sweep()
+	r.closeLingering()
 	r.timers.Clear()
 	for _, fn := range r.onStop {
 		r.safeCall(fn)

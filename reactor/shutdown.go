@@ -5,9 +5,11 @@ import "context"
 // Shutdown stops the reactor gracefully, the stop EventMachine users asked
 // for: listeners close at once, every Conn is switched to
 // CloseAfterWriting (it stops reading, flushes what it has queued, then
-// closes), and the reactor stops when the last Conn is gone. If ctx ends
-// first, the reactor stops as with Stop (remaining Conns close with
-// ErrStopped) and Shutdown returns ctx's error.
+// closes), and the reactor stops when the last Conn is gone and the last
+// socket closed after writing has stopped lingering (at most 2 s after its
+// Conn; see CloseAfterWriting). If ctx ends first, the reactor stops as
+// with Stop (remaining Conns close with ErrStopped) and Shutdown returns
+// ctx's error.
 //
 // Safe for concurrent use. From another goroutine it waits until the loop
 // has stopped. From the reactor goroutine (a callback) it cannot wait: it

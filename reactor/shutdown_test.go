@@ -57,6 +57,7 @@ func TestShutdownFlushesQueuedOutput(t *testing.T) {
 		got, err := io.ReadAll(c)
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(answer, got), "client %d got everything queued, then EOF", i)
+		c.Close() // as a client does on EOF: the server's lingering socket ends now
 	}
 	select {
 	case err := <-result:
@@ -113,6 +114,7 @@ func TestShutdownFromCallback(t *testing.T) {
 	got, err := io.ReadAll(c)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(answer, got))
+	c.Close()
 	assert.NoError(t, p.waitUnbind(t))
 	select {
 	case err := <-h.done:

@@ -100,6 +100,7 @@ func (h *harness) checkClean() {
 	assert.Empty(t, r.listeners, "listeners left")
 	assert.Empty(t, r.resolving, "resolving conns left")
 	assert.Empty(t, r.closing, "unswept conns left")
+	assert.Empty(t, r.lingering, "lingering fds left")
 	assert.Zero(t, r.timers.Len(), "timers left")
 	h.mu.Lock()
 	for i, p := range h.probes {

@@ -147,7 +147,12 @@ func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
 		return ErrClosed
 	}
 	if dst.proxy != nil && dst.proxy.src != nil && dst.proxy.src != c {
-		return ErrProxyTargetBusy
+		old := dst.proxy.src
+		if old.flags&fClosed == 0 {
+			return ErrProxyTargetBusy
+		}
+		c.r.stopProxy(old, ErrProxyStopped) // closed but not swept yet: no callback
+
 	}
 	cfg := proxyConfig{buffer: defaultProxyBuffer}
 	for _, o := range opts {

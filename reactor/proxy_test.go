@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -131,6 +132,8 @@ func TestProxyToErrors(t *testing.T) {
 		require.NoError(t, b.src.ProxyTo(a.dst), "the old target is free")
 		b.dst.Close()
 		assert.ErrorIs(t, b.src.ProxyTo(b.dst), ErrClosed)
+		b.src.Close() // a closed source no longer holds its target
+		require.NoError(t, a.src.ProxyTo(a.dst))
 	})
 	reason := pxRecv(t, a.srcH.stopped, "stop callback")
 	assert.True(t, errors.Is(reason, ErrProxyTargetClosed) || errors.Is(reason, ErrProxyStopped), reason)
@@ -164,4 +167,57 @@ func TestProxySourceHalfClose(t *testing.T) {
 		assert.NoError(t, err)
 	})
 	assert.Equal(t, []byte("reply"), pxReadN(t, rig.client, 5))
+}
+
+// ProxyTo called from ReceiveData: that chunk was delivered, every later
+// byte goes to the target, in order.
+func TestProxyToFromReceiveData(t *testing.T) {
+	pxModes(t, func(t *testing.T, splice bool) {
+		r := pxLoop(t)
+		h := newPxHandler()
+		var src, dst *Conn
+		front := &switchingHandler{pxHandler: h, onFirst: func(c *Conn) { require.NoError(t, c.ProxyTo(dst, WithProxySplice(splice))) }}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { ln.Close() })
+		var l *Listener
+		pxOn(t, r, func() {
+			l, err = r.Listen("tcp", "127.0.0.1:0", func(c *Conn) Handler { src = c; return front })
+			require.NoError(t, err)
+			dst, err = r.Connect("tcp", ln.Addr().String(), newPxHandler())
+			require.NoError(t, err)
+		})
+		require.NoError(t, ln.(*net.TCPListener).SetDeadline(time.Now().Add(pxWait)))
+		peer, err := ln.Accept()
+		require.NoError(t, err)
+		t.Cleanup(func() { peer.Close() })
+		client, err := net.Dial("tcp", l.Addr().String())
+		require.NoError(t, err)
+		t.Cleanup(func() { client.Close() })
+
+		data := pxPattern(4<<20, 21)
+		sent := pxWrite(client, data)
+		pxEventually(t, r, "the first chunk arrived", func() bool { return h.GotLen() > 0 })
+		first := h.Got()
+		rest := pxReadN(t, peer, len(data)-len(first))
+		require.NoError(t, pxRecv(t, sent, "client write"))
+		assert.True(t, bytes.Equal(data, append(first, rest...)), "first chunk by ReceiveData, the rest proxied, in order")
+		pxOn(t, r, func() { assert.Equal(t, int64(len(rest)), src.ProxiedBytes()) })
+		assert.Equal(t, len(first), h.GotLen(), "no ReceiveData after ProxyTo")
+	})
+}
+
+// switchingHandler calls onFirst in its first ReceiveData.
+type switchingHandler struct {
+	*pxHandler
+	onFirst func(c *Conn)
+	done    bool
+}
+
+func (s *switchingHandler) ReceiveData(c *Conn, p []byte) {
+	s.pxHandler.ReceiveData(c, p)
+	if !s.done {
+		s.done = true
+		s.onFirst(c)
+	}
 }

@@ -53,6 +53,14 @@
 // until one is answered. A panic in a handler is logged and answered with
 // 500; the server goes on.
 //
+// # Client
+//
+// A Client (NewClient) makes requests from the loop, as em-http-request:
+// Get, Head, Post, Put, Delete and Do take a callback that runs on the
+// reactor goroutine with the *ClientResponse once it is complete. It keeps
+// connections alive per host, resolves names off the loop, and applies
+// connect and inactivity timeouts; see Client.
+//
 // # Goroutines
 //
 // Like everything built on the reactor, the Server, its Responses and its

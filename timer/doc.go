@@ -39,5 +39,18 @@
 // the monotonic clock (time.Now reads the wall clock too). Timers are not
 // pooled: the caller keeps its *Timer after it fires, so a Timer cannot be
 // reused behind its back, and allocating them in slabs would let one
-// long-lived timer keep a whole slab of dead ones alive.
+// long-lived timer keep a whole slab of dead ones alive (and measured no
+// faster here: the GC work follows the bytes allocated, not the count).
+//
+// Measured with a million timers already waiting (deadlines spread over an
+// hour), medians of 5 runs on a shared 2-vCPU VM (AMD EPYC, Go 1.26,
+// linux/amd64) busy with other jobs, wall time and whole-process CPU time
+// per op: Add+Cancel 223 ns (123 ns CPU), 48 B, 1 alloc; time.AfterFunc+Stop
+// 393 ns (268 ns CPU), 112 B, 1 alloc: 1.8x (2.2x in CPU). Add+Run 503 ns
+// (277 ns CPU), 48 B, 1 alloc; time.AfterFunc fired (1µs timers in batches
+// of 1,000) 1513 ns (1044 ns CPU), 112 B, 1 alloc: 3.0x (3.8x in CPU).
+// Add+Cancel is dominated by the clock read, the allocation and the GC work
+// it brings, not by the heap. Reproduce with
+//
+//	go test -run XXX -bench . -benchmem -count 5 ./timer/
 package timer

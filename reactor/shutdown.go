@@ -15,7 +15,9 @@ import "context"
 // has stopped. From the reactor goroutine (a callback) it cannot wait: it
 // starts the graceful stop, arranges for ctx's end to Stop the reactor, and
 // returns nil at once; listeners are closed and Conns switched to
-// CloseAfterWriting before it returns.
+// CloseAfterWriting before it returns. On a reactor whose Run has not
+// started, Shutdown returns ctx's error when ctx ends (Run, if called
+// later, returns after its first iteration).
 func (r *Reactor) Shutdown(ctx context.Context) error {
 	if r.running.Load() && goid() == r.loopGID.Load() {
 		r.beginDrain() // now, so that the caller's next Write already sees it
@@ -36,7 +38,9 @@ func (r *Reactor) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		r.Stop()
-		<-r.stopped
+		if r.loopGID.Load() != 0 { // Run has started: wait for it to return
+			<-r.stopped
+		}
 		return ctx.Err()
 	}
 }

@@ -41,6 +41,7 @@ func main() {
 	conns := flag.Int("conns", 1000, "ping-pong connections")
 	warm := flag.Duration("warmup", time.Second, "ping-pong warm-up before counting")
 	dur := flag.Duration("duration", 5*time.Second, "ping-pong measurement per run")
+	only := flag.String("only", "", "run only \"bulk\" or only \"pingpong\"")
 	flag.Parse()
 	if *serveMode != "" {
 		if err := serve(*serveMode, *backend); err != nil {
@@ -49,7 +50,7 @@ func main() {
 		}
 		return
 	}
-	if err := drive(*rounds, *bulkBytes, *conns, *warm, *dur); err != nil {
+	if err := drive(*rounds, *bulkBytes, *conns, *warm, *dur, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/proxy:", err)
 		os.Exit(1)
 	}
@@ -90,7 +91,7 @@ func (c *child) stop() {
 	c.cmd.Wait()
 }
 
-func drive(rounds int, bulkBytes int64, conns int, warm, dur time.Duration) error {
+func drive(rounds int, bulkBytes int64, conns int, warm, dur time.Duration, only string) error {
 	sk, err := newSink()
 	if err != nil {
 		return err
@@ -113,6 +114,9 @@ func drive(rounds int, bulkBytes int64, conns int, warm, dur time.Duration) erro
 	pp := map[string][]pingpongResult{}
 	for round := 1; round <= rounds; round++ {
 		for _, mode := range append([]string{"direct"}, proxyModes...) {
+			if only == "pingpong" {
+				break
+			}
 			mb, cpu, err := runBulk(mode, sk, bulkBytes)
 			if err != nil {
 				return fmt.Errorf("bulk %s: %w", mode, err)
@@ -122,6 +126,9 @@ func drive(rounds int, bulkBytes int64, conns int, warm, dur time.Duration) erro
 			fmt.Fprintf(os.Stderr, "round %d bulk %-15s %8.0f MB/s  proxy CPU %.2f s/GB\n", round, mode, mb, cpu)
 		}
 		for _, mode := range []string{"direct", "relay", "iocopy"} {
+			if only == "bulk" {
+				break
+			}
 			res, err := runPingpong(mode, echoAddr, conns, warm, dur)
 			if err != nil {
 				return fmt.Errorf("ping-pong %s: %w", mode, err)
@@ -131,7 +138,7 @@ func drive(rounds int, bulkBytes int64, conns int, warm, dur time.Duration) erro
 				round, mode, res.rtps, us(res.cpuPerTrip), res.rssKiB, res.hwmKiB, res.ctxSwitchPerSec)
 		}
 	}
-	report(rounds, bulkBytes, conns, dur, bulkMBps, bulkCPU, pp)
+	report(rounds, bulkBytes, conns, dur, bulkMBps, bulkCPU, pp, only)
 	return nil
 }
 

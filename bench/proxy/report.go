@@ -8,39 +8,51 @@ import (
 )
 
 // report prints the medians as Markdown tables.
-func report(rounds int, bulkBytes int64, conns int, dur time.Duration, bulkMBps, bulkCPU map[string][]float64, pp map[string][]pingpongResult) {
-	id := func(x float64) float64 { return x }
+func report(rounds int, bulkBytes int64, conns int, dur time.Duration, bulkMBps, bulkCPU map[string][]float64, pp map[string][]pingpongResult, only string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Medians of %d rounds, loopback, %d CPUs, %s, %s.\n\n", rounds, runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, runtime.Version())
-	fmt.Fprintf(&b, "Bulk transfer, 1 connection, 64 KiB writes, %d MiB per run:\n\n", bulkBytes>>20)
-	fmt.Fprintf(&b, "| path | MB/s | proxy CPU s/GB | MB/s of each run |\n|---|---:|---:|---|\n")
+	fmt.Fprintf(&b, "Medians of %d rounds, loopback, %d CPUs, %s/%s, %s.\n", rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if only != "pingpong" {
+		bulkTable(&b, bulkBytes, bulkMBps, bulkCPU)
+	}
+	if only != "bulk" {
+		pingpongTable(&b, conns, dur, pp)
+	}
+	fmt.Print(b.String())
+}
+
+func bulkTable(b *strings.Builder, bulkBytes int64, mbps, cpu map[string][]float64) {
+	id := func(x float64) float64 { return x }
+	fmt.Fprintf(b, "\nBulk transfer, 1 connection, 64 KiB writes, %d MiB per run:\n\n", bulkBytes>>20)
+	fmt.Fprintf(b, "| path | MB/s | proxy CPU s/GB | MB/s of each run |\n|---|---:|---:|---|\n")
 	for _, mode := range []string{"direct", "relay", "relay-nosplice", "iocopy"} {
-		runs := make([]string, len(bulkMBps[mode]))
-		for i, v := range bulkMBps[mode] {
+		runs := make([]string, len(mbps[mode]))
+		for i, v := range mbps[mode] {
 			runs[i] = fmt.Sprintf("%.0f", v)
 		}
-		cpu := "–"
+		c := "–"
 		if mode != "direct" {
-			cpu = fmt.Sprintf("%.2f", median(bulkCPU[mode], id))
+			c = fmt.Sprintf("%.2f", median(cpu[mode], id))
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s |\n", label(mode), median(bulkMBps[mode], id), cpu, strings.Join(runs, ", "))
+		fmt.Fprintf(b, "| %s | %.0f | %s | %s |\n", label(mode), median(mbps[mode], id), c, strings.Join(runs, ", "))
 	}
-	fmt.Fprintf(&b, "\nPing-pong, %d connections, one 64-byte message in flight each, %v per run:\n\n", conns, dur)
-	fmt.Fprintf(&b, "| path | round trips/s | proxy CPU µs/round trip | proxy RSS KiB | proxy peak RSS KiB | proxy ctx switches/s |\n|---|---:|---:|---:|---:|---:|\n")
+}
+
+func pingpongTable(b *strings.Builder, conns int, dur time.Duration, pp map[string][]pingpongResult) {
+	fmt.Fprintf(b, "\nPing-pong, %d connections, one 64-byte message in flight each, %v per run:\n\n", conns, dur)
+	fmt.Fprintf(b, "| path | round trips/s | proxy CPU µs/round trip | proxy RSS KiB | proxy peak RSS KiB | proxy ctx switches/s |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, mode := range []string{"direct", "relay", "iocopy"} {
 		rs := pp[mode]
+		rtps := median(rs, func(r pingpongResult) float64 { return r.rtps })
 		if mode == "direct" {
-			fmt.Fprintf(&b, "| %s | %.0f | – | – | – | – |\n", label(mode), median(rs, func(r pingpongResult) float64 { return r.rtps }))
+			fmt.Fprintf(b, "| %s | %.0f | – | – | – | – |\n", label(mode), rtps)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.0f | %.0f | %.0f |\n", label(mode),
-			median(rs, func(r pingpongResult) float64 { return r.rtps }),
+		fmt.Fprintf(b, "| %s | %.0f | %.2f | %.0f | %.0f | %.0f |\n", label(mode), rtps,
 			median(rs, func(r pingpongResult) float64 { return us(r.cpuPerTrip) }),
 			median(rs, func(r pingpongResult) float64 { return float64(r.rssKiB) }),
 			median(rs, func(r pingpongResult) float64 { return float64(r.hwmKiB) }),
 			median(rs, func(r pingpongResult) float64 { return r.ctxSwitchPerSec }))
 	}
-	fmt.Print(b.String())
 }
 
 func label(mode string) string {

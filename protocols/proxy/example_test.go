@@ -1,0 +1,65 @@
+package proxy_test
+
+import (
+	"log"
+	"time"
+
+	"github.com/evmachine/evmachine/protocols/proxy"
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// A relay from 127.0.0.1:8083 to a backend on 127.0.0.1:8081.
+func ExampleRelay() {
+	relay := &proxy.Relay{Backend: "127.0.0.1:8081"}
+	err := reactor.Run(func(r *reactor.Reactor) {
+		if _, err := r.Listen("tcp", "127.0.0.1:8083", relay.Handler); err != nil {
+			log.Print(err)
+			r.Stop()
+		}
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Production answers; staging gets a copy, cut off if it falls 4 MiB
+// behind.
+func ExampleDuplex() {
+	dup := &proxy.Duplex{Production: "127.0.0.1:8081", Staging: "127.0.0.1:8084", StagingBuffer: 4 << 20}
+	reactor.Run(func(r *reactor.Reactor) {
+		r.Listen("tcp", "127.0.0.1:8083", dup.Handler)
+		r.AddPeriodicTimer(10*time.Second, func() { log.Printf("%+v", dup.Stats().Snapshot()) })
+	})
+}
+
+// Route HTTP by Host header, SSH by its banner, everything else to a
+// default backend.
+func ExampleRouter() {
+	rt := &proxy.Router{Route: proxy.Routes(
+		proxy.Rule{Host: "a.example", Backend: "127.0.0.1:8081"},
+		proxy.Rule{Host: "*.b.example", Backend: "127.0.0.1:8085"},
+		proxy.Rule{Prefix: "SSH-", Backend: "127.0.0.1:22"},
+		proxy.Rule{Backend: "127.0.0.1:8080"},
+	)}
+	reactor.Run(func(r *reactor.Reactor) { r.Listen("tcp", "127.0.0.1:8083", rt.Handler) })
+}
+
+// A RouteFunc of one's own: the first line names the backend.
+func ExampleRouteFunc() {
+	byFirstLine := func(first []byte) (string, error) {
+		for i, c := range first {
+			if c == '\n' {
+				switch string(first[:i]) {
+				case "blue":
+					return "127.0.0.1:9001", nil
+				case "green":
+					return "127.0.0.1:9002", nil
+				}
+				return "", proxy.ErrNoRoute
+			}
+		}
+		return "", proxy.ErrNeedMore
+	}
+	rt := &proxy.Router{Route: byFirstLine, MaxPeek: 64}
+	_ = rt
+}

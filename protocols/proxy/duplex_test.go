@@ -108,6 +108,15 @@ func TestDuplexStaging(t *testing.T) {
 			assert.Equal(t, uint64(clients), s.StagingCutoffs)
 		},
 	}, {
+		name:    "unresponsive", // connects hang: the copy is cut off at the buffer limit
+		size:    2 << 20,
+		staging: blackhole,
+		buffer:  256 << 10,
+		check: func(t *testing.T, s proxy.Snapshot, _ int, _ [][32]byte) {
+			assert.Equal(t, uint64(clients), s.StagingCutoffs+s.StagingConnectFailures)
+			assert.Positive(t, s.StagingDroppedBytes)
+		},
+	}, {
 		name:    "dies", // accepts, then resets
 		size:    2 << 20,
 		staging: func(t *testing.T) string { return serve(t, func(c *net.TCPConn) { c.SetLinger(0) }) },

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,4 +207,30 @@ func readAll(c net.Conn) ([]byte, error) {
 func modes(t *testing.T, fn func(t *testing.T, noSplice bool)) {
 	t.Run("splice", func(t *testing.T) { fn(t, false) })
 	t.Run("copy", func(t *testing.T) { fn(t, true) })
+}
+
+// blackhole returns a loopback address whose listener never accepts and
+// whose accept queue is full, so that connects to it hang (the kernel
+// drops their SYNs): a backend that is down without refusing.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { syscall.Close(fd) })
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	for range 4 { // fill the accept queue; later SYNs are dropped
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+	}
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err == nil {
+		c.Close()
+		t.Skip("the kernel accepted past a full backlog; no blackhole here")
+	}
+	return addr
 }

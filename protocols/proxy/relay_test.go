@@ -143,3 +143,21 @@ func TestRelayBackendClosesMidStream(t *testing.T) {
 		})
 	}
 }
+
+// A backend whose connects hang: after ConnectTimeout the client is closed
+// and the failure logged once.
+func TestRelayBackendConnectTimeout(t *testing.T) {
+	lg := &logBuf{}
+	relay := &proxy.Relay{Backend: blackhole(t), Options: proxy.Options{ConnectTimeout: 300 * time.Millisecond, Logger: lg.Logger()}}
+	rg := startRig(t, lg, relay.Handler)
+	c := dial(t, rg.addr)
+	c.Write([]byte("anyone?"))
+	got, err := readAll(c)
+	if err != nil {
+		assert.ErrorContains(t, err, "reset")
+	}
+	assert.Empty(t, got)
+	eventually(t, "failure counted", func() bool { return relay.Stats().Snapshot().ConnectFailures == 1 })
+	assert.Equal(t, 1, lg.Lines("backend connect failed"))
+	assert.Equal(t, 1, lg.Lines("timed out"))
+}

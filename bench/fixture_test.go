@@ -7,10 +7,13 @@ import (
 )
 
 // fixture builds Results with known figures: three runs of every scenario
-// for evmachine, gnet and gostd, Ruby skipped. Per-server figures scale
-// with the factors below, and run i's figures are the base times 0.9, 1.0
-// and 1.1, so medians are the base figures exactly.
-func fixture() *Results {
+// for evmachine, gnet and gostd, Ruby skipped. Per-server figures are the
+// bases below, and the runs' figures are the base times 0.9, 1.0 and 1.1,
+// so medians are the base figures exactly and every spread is ±10 %.
+func fixture() *Results { return fixtureSpread(0.1) }
+
+// fixtureSpread is fixture with runs at base times 1-spread, 1, 1+spread.
+func fixtureSpread(spread float64) *Results {
 	res := &Results{
 		Machine:   Machine{CPU: "Test CPU 9000", Cores: 2, Kernel: "6.1.0-test", GoVersion: "go1.26", OS: "linux/amd64", Pinning: "server on CPU 0", NoFile: "20000 (hard 20000)", Somaxconn: "4096"},
 		Command:   "go run ./bench",
@@ -40,7 +43,7 @@ func fixture() *Results {
 	}
 	for _, sc := range res.Scenarios {
 		for run := 1; run <= 3; run++ {
-			f := []float64{0.9, 1.0, 1.1}[run-1]
+			f := []float64{1 - spread, 1, 1 + spread}[run-1]
 			for _, name := range []string{subject, refGnet, refStd} {
 				b := bases[name]
 				r := loadgen.Result{Conns: sc.Conns, Connected: sc.Conns, ConnectSeconds: 0.5 * f,

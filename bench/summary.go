@@ -25,22 +25,7 @@ func summaryText(res *Results) string {
 	if s := rankText(res, "S4", mMBps, false, "With one connection and 16 KiB messages (S4), MB/s rank", "MB/s"); s != "" {
 		parts = append(parts, s)
 	}
-	var missed, met []string
-	for _, t := range evaluateTargets(res) {
-		switch {
-		case !t.Known:
-		case t.Met:
-			met = append(met, t.Text)
-		default:
-			missed = append(missed, fmt.Sprintf("%s (%s)", t.Text, t.Figure))
-		}
-	}
-	if len(missed) > 0 {
-		parts = append(parts, fmt.Sprintf("evmachine **misses %d target(s)**: %s.", len(missed), strings.Join(missed, "; ")))
-	}
-	if len(met) > 0 {
-		parts = append(parts, fmt.Sprintf("It meets %d: %s.", len(met), strings.Join(met, "; ")))
-	}
+	parts = append(parts, targetsText(evaluateTargets(res))...)
 	parts = append(parts, busyText(res), otherLoadText(res), errorText(res))
 	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), " ")
 }
@@ -100,7 +85,7 @@ func busyText(res *Results) string {
 		}
 	}
 	if n == 0 {
-		return fmt.Sprintf("The load generator stayed below %.0f %% of its core in every measured run, so the round trips/s are the servers'.", busyShare*100)
+		return fmt.Sprintf("The load generator stayed below %.0f %% of its core in every measured run: it did not set the pace.", busyShare*100)
 	}
 	return fmt.Sprintf("The load generator was above %.0f %% of its core in %d of %d measured runs (%s): there it may have set the pace, so round trips/s understate the faster servers and server CPU per round trip is the fairer comparison.",
 		busyShare*100, n, total, strings.Join(busy, ", "))
@@ -137,5 +122,51 @@ func otherLoadText(res *Results) string {
 	if s.Max < 0.1 {
 		return "The machine was otherwise quiet during the measured windows (other processes below 0.1 core)."
 	}
-	return fmt.Sprintf("Other processes used a median %.2f cores (up to %.2f) during the measured windows of this shared 2-core machine, so single figures carry that noise; the servers took turns within each round so that it hit them alike.", s.Median, s.Max)
+	return fmt.Sprintf("Other processes used a median %.2f cores (up to %.2f) during the measured windows of this shared 2-core machine, so the server and the load generator, each pinned to one core, waited for CPU: round trips/s moved by a median ±%.0f %% between runs of one server, and CPU per round trip by ±%.0f %%. Where that noise is larger than the gap between two servers, the order between them is not settled by this run; the servers took turns within each round so that it hit them alike.",
+		s.Median, s.Max, 100*medianSpread(res, mRate), 100*medianSpread(res, mCPUPerRT))
+}
+
+// medianSpread is the median, over servers and load scenarios, of one
+// metric's run-to-run spread.
+func medianSpread(res *Results, m Metric) float64 {
+	var sp []float64
+	for _, sc := range res.Scenarios {
+		for _, s := range res.ran() {
+			if sum := res.Summary(sc.ID, s.Name, m); sum.N > 1 {
+				sp = append(sp, sum.Spread())
+			}
+		}
+	}
+	return stats.Median(sp)
+}
+
+// targetsText says which targets were missed, met, or decided by noise.
+func targetsText(ts []Target) []string {
+	var missed, met, noisy []string
+	for _, t := range ts {
+		switch {
+		case !t.Known:
+		case !t.Met:
+			note := ""
+			if !t.Robust {
+				note = ", within the noise"
+			}
+			missed = append(missed, fmt.Sprintf("%s (%s%s)", t.Text, t.Figure, note))
+		case t.Robust:
+			met = append(met, t.Text)
+		default:
+			noisy = append(noisy, fmt.Sprintf("%s (%s)", t.Text, t.Figure))
+		}
+	}
+	var out []string
+	if len(missed) > 0 {
+		out = append(out, fmt.Sprintf("evmachine **misses %d target(s)**: %s.", len(missed), strings.Join(missed, "; ")))
+	}
+	if len(met) > 0 {
+		out = append(out, fmt.Sprintf("It meets %d beyond the run-to-run noise: %s.", len(met), strings.Join(met, "; ")))
+	}
+	if len(noisy) > 0 {
+		out = append(out, fmt.Sprintf("%d more are met on the medians only, and the runs disagree, so this run does not settle them: %s.", len(noisy), strings.Join(noisy, "; ")))
+	}
+	return out
 }

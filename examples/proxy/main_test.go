@@ -229,6 +229,7 @@ func TestSignalStopsGracefully(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	rest, _ := io.ReadAll(c) // the proxy closes the client after flushing
 	assert.Empty(t, rest)
+	c.Close() // (else the proxy's lingering close waits for it)
 	var log []string
 	for l := range lines {
 		log = append(log, l)

@@ -202,8 +202,7 @@ func (sc *serverConn) onRequest(req *http.Request) {
 	w := newResponse(sc, req)
 	sc.queue = append(sc.queue, w)
 	if w.closeAfter {
-		sc.closing = true // later requests on this connection are not read
-		sc.pause()
+		sc.closing = true // later requests on this connection are ignored
 	}
 	sc.s.serve(&sc.lim, w, req)
 }

@@ -71,7 +71,7 @@ func writeChart(w io.Writer, res *Results) error {
 
 func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = pn.title
+	p.Title.Text = pn.title + "; whiskers: min–max of runs"
 	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.Y.Label.Text = pn.ylabel
 	p.Y.Min = 0
@@ -85,13 +85,11 @@ func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Pl
 	top := 0.0
 	for i, s := range srvs {
 		vs := make(plotter.Values, len(pn.scenarios))
+		rb := &rangeBars{lo: make([]float64, len(pn.scenarios)), hi: make([]float64, len(pn.scenarios))}
 		for j, sc := range pn.scenarios {
-			v := res.Median(sc, s.Name, pn.metric)
-			if math.IsNaN(v) {
-				v = 0
-			}
-			vs[j] = v
-			top = max(top, v)
+			sum := res.Summary(sc, s.Name, pn.metric)
+			vs[j], rb.lo[j], rb.hi[j] = zeroNaN(sum.Median), zeroNaN(sum.Min), zeroNaN(sum.Max)
+			top = max(top, vs[j], rb.hi[j])
 		}
 		bars, err := plotter.NewBarChart(vs, barW)
 		if err != nil {
@@ -100,7 +98,8 @@ func drawPanel(res *Results, srvs []ServerInfo, pn panel, legend bool) (*plot.Pl
 		bars.Color = palette[s.Name]
 		bars.LineStyle.Width = 0
 		bars.Offset = barW * vg.Length(float64(i)-float64(len(srvs)-1)/2)
-		p.Add(bars)
+		rb.offset, rb.cap = bars.Offset, barW/4
+		p.Add(bars, rb)
 		if legend {
 			p.Legend.Add(s.Label, bars)
 		}
@@ -150,4 +149,35 @@ func commaTicks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
+}
+
+func zeroNaN(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// rangeBars draws a min–max whisker over each bar of one server: how far
+// the runs were from the median the bar shows. gonum's error bars have no
+// offset, and the bars are offset in canvas units, not data units.
+type rangeBars struct {
+	lo, hi      []float64
+	offset, cap vg.Length
+}
+
+// Plot implements plot.Plotter.
+func (r *rangeBars) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	style := draw.LineStyle{Color: color.Black, Width: vg.Points(0.7)}
+	for i := range r.lo {
+		if r.hi[i] <= r.lo[i] {
+			continue
+		}
+		x := trX(float64(i)) + r.offset
+		y0, y1 := trY(r.lo[i]), trY(r.hi[i])
+		c.StrokeLine2(style, x, y0, x, y1)
+		c.StrokeLine2(style, x-r.cap, y0, x+r.cap, y0)
+		c.StrokeLine2(style, x-r.cap, y1, x+r.cap, y1)
+	}
 }

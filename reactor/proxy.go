@@ -152,7 +152,6 @@ func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
 			return ErrProxyTargetBusy
 		}
 		c.r.stopProxy(old, ErrProxyStopped) // closed but not swept yet: no callback
-
 	}
 	cfg := proxyConfig{buffer: defaultProxyBuffer}
 	for _, o := range opts {

@@ -3,6 +3,7 @@ package reactor
 import (
 	"bytes"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -187,4 +188,39 @@ func pxPipeFds(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// A unix-socket source proxied to a TCP target: intact, spliced where the
+// kernel can, copied where it cannot.
+func TestProxyUnixToTCP(t *testing.T) {
+	r := pxLoop(t)
+	path := t.TempDir() + "/px.sock"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan *Conn, 1)
+	var dst *Conn
+	pxOn(t, r, func() {
+		_, err = r.Listen("unix", path, func(c *Conn) Handler { accepted <- c; return newPxHandler() })
+		require.NoError(t, err)
+		dst, err = r.Connect("tcp", ln.Addr().String(), newPxHandler())
+		require.NoError(t, err)
+	})
+	client, err := net.Dial("unix", path)
+	require.NoError(t, err)
+	t.Cleanup(func() { client.Close() })
+	src := pxRecv(t, accepted, "accept")
+	require.NoError(t, ln.(*net.TCPListener).SetDeadline(time.Now().Add(pxWait)))
+	peer, err := ln.Accept()
+	require.NoError(t, err)
+	t.Cleanup(func() { peer.Close() })
+	pxOn(t, r, func() { require.NoError(t, src.ProxyTo(dst)) })
+	data := pxPattern(6<<20, 22)
+	sent := pxWrite(client, data)
+	assert.True(t, bytes.Equal(data, pxReadN(t, peer, len(data))), "intact")
+	require.NoError(t, pxRecv(t, sent, "client write"))
+	pxOn(t, r, func() {
+		t.Logf("spliced %d, copied %d", src.proxy.spliced, src.proxy.copied)
+		assert.Equal(t, int64(len(data)), src.proxy.spliced+src.proxy.copied)
+	})
 }

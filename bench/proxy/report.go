@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -10,7 +11,8 @@ import (
 // report prints the medians as Markdown tables.
 func report(rounds int, bulkBytes int64, conns int, dur time.Duration, bulkMBps, bulkCPU map[string][]float64, pp map[string][]pingpongResult, only string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Medians of %d rounds, loopback, %d CPUs, %s/%s, %s.\n", rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(&b, "Medians of %d rounds, loopback, %d CPUs, %s/%s, %s; load average at the end %s.\n",
+		rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAvg())
 	if only != "pingpong" {
 		bulkTable(&b, bulkBytes, bulkMBps, bulkCPU)
 	}
@@ -71,4 +73,18 @@ func label(mode string) string {
 		return "Go io.Copy proxy (2 goroutines/conn)"
 	}
 	return mode
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages (other processes
+// on a shared machine show up there).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -17,9 +17,10 @@ type pipe struct {
 }
 
 const (
-	pipeIdleMax  = 16        // idle pipes kept per reactor (two fds each)
-	pipeInUseMax = 1024      // pipes holding bytes at once, at most
-	pipeSize     = 256 << 10 // asked of F_SETPIPE_SZ; the default is 64 KiB
+	pipeIdleMax  = 16       // idle pipes kept per reactor (two fds each)
+	pipeInUseMax = 1024     // pipes holding bytes at once, at most
+	pipeSize     = 1 << 20  // asked of F_SETPIPE_SZ (as Go's own splice); the default is 64 KiB
+	pipeMinSize  = 64 << 10 // smaller pipes (a user over pipe-user-pages-soft) are not worth a splice
 	pipeRetry    = time.Second
 )
 

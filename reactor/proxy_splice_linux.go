@@ -3,6 +3,7 @@
 package reactor
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -31,16 +32,23 @@ func spliceUnsupported(err error) bool {
 
 // newPipe creates a non-blocking pipe and grows it to pipeSize when the
 // kernel allows (fewer, larger splices); if not, the default size stays.
+// A pipe below pipeMinSize (the kernel shrinks the pipes of a user over
+// fs.pipe-user-pages-soft to two pages) is refused: copying beats
+// splicing 8 KiB at a time.
 func newPipe() (*pipe, error) {
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return nil, os.NewSyscallError("pipe2", err)
 	}
-	p := &pipe{r: fds[0], w: fds[1], size: 64 << 10}
-	if n, err := unix.FcntlInt(uintptr(p.w), unix.F_SETPIPE_SZ, pipeSize); err == nil && n > 0 {
-		p.size = n
-	} else if n, err := unix.FcntlInt(uintptr(p.w), unix.F_GETPIPE_SZ, 0); err == nil && n > 0 {
-		p.size = n
+	p := &pipe{r: fds[0], w: fds[1]}
+	n, err := unix.FcntlInt(uintptr(p.w), unix.F_SETPIPE_SZ, pipeSize)
+	if err != nil {
+		n, err = unix.FcntlInt(uintptr(p.w), unix.F_GETPIPE_SZ, 0)
 	}
+	if err != nil || n < pipeMinSize {
+		closePipe(p)
+		return nil, errors.New("reactor: pipe too small to splice through")
+	}
+	p.size = n
 	return p, nil
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -61,3 +62,12 @@ func clientURLError(method, rawURL string, err error) error {
 	}
 	return &url.Error{Op: op, URL: rawURL, Err: err}
 }
+
+// clientMalformed returns an error wrapping ErrClientMalformedResponse.
+func clientMalformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrClientMalformedResponse, fmt.Sprintf(format, args...))
+}
+
+// errClientStop is returned by a parser callback to stop parsing at once
+// (the request was cancelled from inside the callback).
+var errClientStop = errors.New("http client: parsing stopped")

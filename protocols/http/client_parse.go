@@ -3,6 +3,7 @@ package http
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,7 +43,7 @@ type clientParser struct {
 	resp    *http.Response
 	remain  int64 // cpLength: body bytes still expected
 	nbody   int64 // body bytes delivered so far
-	chunked clientChunked
+	chunked chunkedDecoder
 	err     error
 }
 
@@ -90,8 +91,11 @@ func (p *clientParser) feed(data []byte) (int, error) {
 			}
 			err = p.body(data[n : n+k])
 		case cpChunked:
-			k, err = p.chunked.feed(data[n:], p.body)
-			if err == nil && p.chunked.done() {
+			var b []byte
+			k, b, err = p.chunked.decode(data[n:])
+			if err != nil {
+				err = p.chunkedError(err)
+			} else if err = p.body(b); err == nil && p.chunked.done() {
 				err = p.endChunked()
 			}
 		case cpClose:
@@ -149,22 +153,28 @@ func (p *clientParser) body(b []byte) error {
 }
 
 func (p *clientParser) endChunked() error {
-	tr, err := p.chunked.trailers()
-	if err != nil {
-		return err
-	}
-	if tr != nil {
+	if tr := p.chunked.trailers(); tr != nil {
 		p.resp.Trailer = tr
 	}
 	p.state = cpDone
 	return nil
 }
 
+// chunkedError reports a chunked decoding error as the client's: a trailer
+// over the header limit is ErrClientResponseTooLarge, anything else
+// ErrClientMalformedResponse.
+func (p *clientParser) chunkedError(err error) error {
+	if errors.Is(err, errChunkedTrailerTooLarge) {
+		return fmt.Errorf("%w: chunked trailer exceeds %d bytes", ErrClientResponseTooLarge, p.maxHeader)
+	}
+	return fmt.Errorf("%w: chunked body: %w", ErrClientMalformedResponse, err)
+}
+
 // feedHead accumulates the header block until its empty line, then parses
 // it. It consumes only the block's bytes.
 func (p *clientParser) feedHead(data []byte) (int, error) {
 	if len(p.head) == 0 { // common case: the whole block is in this read
-		if end := clientHeadEnd(data, 0); end > 0 {
+		if end, _ := headEnd(data, 0); end > 0 {
 			if end > p.maxHeader {
 				return end, p.headTooLarge()
 			}
@@ -175,12 +185,12 @@ func (p *clientParser) feedHead(data []byte) (int, error) {
 	room := p.maxHeader - old
 	take := data[:min(len(data), room)]
 	p.head = append(p.head, take...)
-	end := clientHeadEnd(p.head, p.scan)
+	end, resume := headEnd(p.head, p.scan)
 	if end < 0 {
 		if len(take) < len(data) || len(p.head) >= p.maxHeader {
 			return len(take), p.headTooLarge()
 		}
-		p.scan = max(len(p.head)-3, 0)
+		p.scan = resume
 		return len(take), nil
 	}
 	block := p.head[:end]
@@ -190,25 +200,6 @@ func (p *clientParser) feedHead(data []byte) (int, error) {
 
 func (p *clientParser) headTooLarge() error {
 	return fmt.Errorf("%w: header block exceeds %d bytes", ErrClientResponseTooLarge, p.maxHeader)
-}
-
-// clientHeadEnd returns the index just past the empty line ending a header
-// block ("\r\n\r\n" or a bare-LF variant) searching from from, or -1.
-func clientHeadEnd(b []byte, from int) int {
-	for i := from; i < len(b); {
-		j := bytes.IndexByte(b[i:], '\n')
-		if j < 0 {
-			return -1
-		}
-		i += j + 1
-		if i < len(b) && b[i] == '\n' {
-			return i + 1
-		}
-		if i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n' {
-			return i + 2
-		}
-	}
-	return -1
 }
 
 // parseHead parses a complete header block with net/http and sets up the

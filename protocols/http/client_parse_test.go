@@ -79,7 +79,6 @@ var clientParseCases = []struct {
 	{name: "empty body", in: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", status: 200, keepAlive: true},
 	{name: "chunked with extensions and trailer", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6 \r\n world\r\nA\r\n0123456789\r\n0\r\nX-Sum: 21\r\n\r\n",
 		status: 200, body: "hello world0123456789", keepAlive: true, trailer: "X-Sum: 21"},
-	{name: "chunked bare LF size lines", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\n\n", status: 200, body: "abc", keepAlive: true},
 	{name: "HEAD with length", method: "HEAD", in: "HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n", status: 200, keepAlive: true},
 	{name: "204", in: "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n", status: 204, keepAlive: true},
 	{name: "304", in: "HTTP/1.1 304 Not Modified\r\n\r\n", status: 304, keepAlive: true},
@@ -95,6 +94,7 @@ var clientParseCases = []struct {
 	{name: "HTTP/3", in: "HTTP/3.0 200 OK\r\n\r\n", err: ErrClientMalformedResponse},
 	{name: "bad chunk size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", err: ErrClientMalformedResponse},
 	{name: "huge chunk size", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n", err: ErrClientMalformedResponse},
+	{name: "chunked bare LF size lines", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\n\n", err: ErrClientMalformedResponse},
 	{name: "chunk data overrun", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n", err: ErrClientMalformedResponse},
 	{name: "bad trailer", in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nno colon\r\n\r\n", err: ErrClientMalformedResponse},
 	{name: "header too large", in: "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("h", 300) + "\r\n\r\n", err: ErrClientResponseTooLarge},
@@ -161,15 +161,19 @@ func TestClientParserReuse(t *testing.T) {
 	assert.Equal(t, []string{"a", "b", "c"}, bodies)
 }
 
+// TestClientChunkSize checks the shared chunk-size parser through the
+// client's error reporting.
 func TestClientChunkSize(t *testing.T) {
+	p := &clientParser{maxHeader: 1024}
 	for in, want := range map[string]int64{"0": 0, "a": 10, "Ff": 255, "10;name=value": 16, "5 \t": 5, "fffffffffffffff": 1<<60 - 1} {
-		n, err := clientChunkSize([]byte(in))
+		n, err := parseChunkSize([]byte(in))
 		require.NoError(t, err, in)
 		assert.Equal(t, want, n, in)
 	}
 	for _, in := range []string{"", ";x", "g", "0x5", "-1", " 5", "1000000000000000"} {
-		_, err := clientChunkSize([]byte(in))
-		assert.ErrorIs(t, err, ErrClientMalformedResponse, "%q", in)
+		_, err := parseChunkSize([]byte(in))
+		require.Error(t, err, "%q", in)
+		assert.ErrorIs(t, p.chunkedError(err), ErrClientMalformedResponse, "%q", in)
 	}
 }
 

@@ -3,6 +3,7 @@ package http
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -24,7 +25,7 @@ type serverParser struct {
 	req     *http.Request
 	body    []byte
 	left    int64 // Content-Length bytes still to come
-	chunk   serverChunked
+	chunk   chunkedDecoder
 }
 
 type serverParseState uint8
@@ -88,7 +89,7 @@ func (p *serverParser) parseHead(data []byte) (int, serverEvent) {
 		if len(data) == 0 {
 			return skip, serverEvent{}
 		}
-		if end, resume := serverHeadEnd(data, 0); end >= 0 {
+		if end, resume := headEnd(data, 0); end >= 0 {
 			if end > p.maxHead {
 				return skip, p.headTooLarge()
 			}
@@ -104,7 +105,7 @@ func (p *serverParser) parseHead(data []byte) (int, serverEvent) {
 	old := len(p.head)
 	take := min(len(data), p.maxHead+1-old) // never more than the limit
 	p.head = append(p.head, data[:take]...)
-	end, resume := serverHeadEnd(p.head, p.scanned)
+	end, resume := headEnd(p.head, p.scanned)
 	switch {
 	case end > p.maxHead || (end < 0 && len(p.head) > p.maxHead):
 		return take, p.headTooLarge()
@@ -119,34 +120,6 @@ func (p *serverParser) parseHead(data []byte) (int, serverEvent) {
 		p.head = p.head[:0]
 	}
 	return end - old, ev
-}
-
-// serverHeadEnd returns the length of the head in b (through the empty line
-// that ends it: LF, then an optional CR, then LF, which is exactly where
-// net/textproto stops), or -1 and the offset from which to resume the
-// search once more bytes arrive.
-func serverHeadEnd(b []byte, from int) (end, resume int) {
-	for {
-		i := bytes.IndexByte(b[from:], '\n')
-		if i < 0 {
-			return -1, len(b)
-		}
-		j := from + i
-		switch {
-		case j+1 >= len(b):
-			return -1, j
-		case b[j+1] == '\n':
-			return j + 2, 0
-		case b[j+1] == '\r':
-			if j+2 >= len(b) {
-				return -1, j
-			}
-			if b[j+2] == '\n' {
-				return j + 3, 0
-			}
-		}
-		from = j + 1
-	}
 }
 
 func (p *serverParser) headTooLarge() serverEvent {
@@ -203,7 +176,8 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 	p.req = req
 	switch {
 	case len(req.TransferEncoding) > 0: // net/http accepts only "chunked" here
-		p.state, p.chunk = serverStateChunked, serverChunked{}
+		p.state = serverStateChunked
+		p.chunk.reset(p.maxHead)
 		return serverEvent{kind: serverGotHead, req: req}
 	case req.ContentLength > p.maxBody:
 		p.req = nil
@@ -229,6 +203,48 @@ func (p *serverParser) parseBody(data []byte) (int, serverEvent) {
 		return n, serverEvent{}
 	}
 	return n, p.complete()
+}
+
+// parseChunked decodes a chunked body with the shared decoder, refusing a
+// chunk that would pass the body limit as soon as its size is read.
+func (p *serverParser) parseChunked(data []byte) (int, serverEvent) {
+	c := &p.chunk
+	n := 0
+	for n < len(data) {
+		m, body, err := c.decode(data[n:])
+		n += m
+		if err != nil {
+			return n, serverChunkedFail(err)
+		}
+		p.body = append(p.body, body...)
+		if c.done() {
+			if tr := c.trailers(); tr != nil {
+				if p.req.Trailer == nil {
+					p.req.Trailer = make(http.Header, len(tr))
+				}
+				for k, v := range tr {
+					p.req.Trailer[k] = v
+				}
+			}
+			return n, p.complete()
+		}
+		if c.chunkLeft() > p.maxBody-int64(len(p.body)) {
+			return n, p.bodyTooLarge()
+		}
+	}
+	return n, serverEvent{}
+}
+
+// serverChunkedFail turns a chunked decoding error into the answer: 431
+// for a trailer over the head limit, else 400.
+func serverChunkedFail(err error) serverEvent {
+	switch {
+	case errors.Is(err, errChunkedTrailerTooLarge):
+		return serverFail(http.StatusRequestHeaderFieldsTooLarge, "trailer too large", nil)
+	case errors.Is(err, errChunkedTrailer):
+		return serverFail(http.StatusBadRequest, "malformed trailer", err)
+	}
+	return serverFail(http.StatusBadRequest, "malformed chunked body", err)
 }
 
 // complete hands out the current request with its body and resets the

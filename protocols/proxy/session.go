@@ -66,13 +66,12 @@ func (s *session) start(c *reactor.Conn) {
 	if s.set.IdleTimeout > 0 {
 		c.SetInactivityTimeout(s.set.IdleTimeout)
 	}
-	switch {
-	case s.peek != nil:
-		s.startPeek()
-	default:
-		if s.dial(s.addr) && s.dup != nil {
-			s.dup.dial(s)
-		}
+	if s.peek != nil {
+		s.startPeek() // a Router dials once it knows where
+		return
+	}
+	if s.dial(s.addr) && s.dup != nil {
+		s.dup.dial(s)
 	}
 }
 

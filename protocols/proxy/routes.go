@@ -28,7 +28,8 @@ type Rule struct {
 // that matches. It asks for more bytes while an earlier rule cannot tell
 // yet (a Host rule waits for the header line, a Prefix rule for as many
 // bytes as the prefix), so a later rule never wins over an earlier one just
-// because it decided sooner.
+// because it decided sooner. The returned function keeps no state and is
+// safe for concurrent use.
 func Routes(rules ...Rule) RouteFunc {
 	rules = append([]Rule(nil), rules...)
 	for i := range rules {
@@ -64,7 +65,7 @@ func Routes(rules ...Rule) RouteFunc {
 // ParseRoutes parses a rule list as the proxy example takes it:
 // comma-separated "host:NAME=ADDR", "prefix:TEXT=ADDR" and "default=ADDR"
 // items, tried in order. TEXT may be a Go-quoted string ("\"GET /api\"")
-// for spaces, commas or escapes.
+// for spaces, commas or escapes. Safe for concurrent use.
 func ParseRoutes(spec string) ([]Rule, error) {
 	var rules []Rule
 	for item := range strings.SplitSeq(spec, ",") {

@@ -16,7 +16,9 @@ import (
 // connection is cut off (a copy with a gap in it would be garbage to the
 // staging server) and the drop is counted; a staging server that is down or
 // refuses is counted and otherwise ignored. Production behaves as a Relay's
-// backend. Set the fields before the first Handler call.
+// backend; its answers are spliced to the client, while the client's bytes
+// go through the loop (read once, written to both). Set the fields before
+// the first Handler call.
 type Duplex struct {
 	Production string // the backend that answers
 	Staging    string // the backend that gets a copy

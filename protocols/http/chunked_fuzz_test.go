@@ -45,7 +45,7 @@ func FuzzChunkedDecoder(f *testing.F) {
 		if err != nil {
 			t.Fatalf("whole %q: %v", data, err)
 		}
-		cut, err := chunkedDecodeAll(maxTrailer, chunkedCut(data, cuts))
+		cut, err := chunkedDecodeAll(maxTrailer, cutPieces(data, cuts))
 		if err != nil {
 			t.Fatalf("cut %v of %q: %v", cuts, data, err)
 		}
@@ -65,21 +65,6 @@ func FuzzChunkedDecoder(f *testing.F) {
 		}
 		chunkedCompareWithNetHTTP(t, data, whole)
 	})
-}
-
-// chunkedCut cuts data in pieces of the sizes in cuts (each 1 to 64), the
-// rest in one piece.
-func chunkedCut(data, cuts []byte) [][]byte {
-	var pieces [][]byte
-	for i := 0; len(data) > 0; i++ {
-		n := len(data)
-		if i < len(cuts) {
-			n = min(int(cuts[i])%64+1, len(data))
-		}
-		pieces = append(pieces, data[:n])
-		data = data[n:]
-	}
-	return pieces
 }
 
 // chunkedCompareWithNetHTTP reads data as the chunked body of a request

@@ -75,24 +75,6 @@ var chunkedGood = []struct {
 	{name: "trailer at its limit", in: "0\r\nX: " + strings.Repeat("t", 57) + "\r\n\r\n", trailer: http.Header{"X": {strings.Repeat("t", 57)}}},
 }
 
-// chunkedSplits returns data whole, cut in two at every point, in three
-// around every point, and byte by byte; data over 1000 bytes only whole
-// and byte by byte.
-func chunkedSplits(data []byte) [][][]byte {
-	out := [][][]byte{{data}}
-	for i := 1; i < len(data) && len(data) <= 1000; i++ {
-		out = append(out, [][]byte{data[:i], data[i:]})
-		if i+1 < len(data) {
-			out = append(out, [][]byte{data[:i], data[i : i+1], data[i+1:]})
-		}
-	}
-	bytewise := make([][]byte, len(data))
-	for i := range data {
-		bytewise[i] = data[i : i+1]
-	}
-	return append(out, bytewise)
-}
-
 func TestChunkedDecoderGood(t *testing.T) {
 	const maxTrailer = 64
 	for _, tc := range chunkedGood {
@@ -100,7 +82,7 @@ func TestChunkedDecoderGood(t *testing.T) {
 			want, err := io.ReadAll(httputil.NewChunkedReader(strings.NewReader(tc.in)))
 			require.NoError(t, err, "net/http decodes it")
 			require.Equal(t, tc.body, string(want), "net/http's body")
-			for _, pieces := range chunkedSplits([]byte(tc.in)) {
+			for _, pieces := range splitEverywhere([]byte(tc.in)) {
 				got, err := chunkedDecodeAll(maxTrailer, pieces)
 				require.NoError(t, err, "in %d pieces", len(pieces))
 				require.NoError(t, got.err, "in %d pieces", len(pieces))
@@ -147,7 +129,7 @@ func TestChunkedDecoderBad(t *testing.T) {
 	const maxTrailer = 64
 	for _, tc := range chunkedBad {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, pieces := range chunkedSplits([]byte(tc.in)) {
+			for _, pieces := range splitEverywhere([]byte(tc.in)) {
 				got, err := chunkedDecodeAll(maxTrailer, pieces)
 				require.NoError(t, err, "in %d pieces", len(pieces))
 				require.ErrorIs(t, got.err, tc.err, "in %d pieces", len(pieces))

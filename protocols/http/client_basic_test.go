@@ -26,7 +26,7 @@ func clientEchoHandler(w http.ResponseWriter, req *http.Request) {
 
 func TestClientMethods(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientEchoHandler))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	body := []byte("hello, evented world")
 	cases := []struct {
@@ -62,7 +62,7 @@ func TestClientMethods(t *testing.T) {
 
 func TestClientDoStandardRequest(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientEchoHandler))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 
 	t.Run("in-memory body and headers", func(t *testing.T) {
@@ -104,7 +104,7 @@ func TestClientBasicAuthFromURL(t *testing.T) {
 		user, pass, ok := req.BasicAuth()
 		fmt.Fprintf(w, "%v %s %s", ok, user, pass)
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	res := clientGet(t, r, c, strings.Replace(s.URL, "http://", "http://ann:s3cret@", 1))
 	require.NoError(t, res.err)

@@ -22,7 +22,7 @@ func BenchmarkClientSequentialGet(b *testing.B) {
 	defer srv.Close()
 
 	b.Run("evmachine", func(b *testing.B) {
-		r := clientStartReactor(b)
+		r := startReactor(b)
 		c := NewClient(r)
 		if res := clientGet(b, r, c, srv.URL); res.err != nil { // open the connection
 			b.Fatal(res.err)
@@ -46,7 +46,7 @@ func BenchmarkClientSequentialGet(b *testing.B) {
 		b.ResetTimer()
 		m := clientStartMeasure()
 		r.NextTick(func() { next(0) })
-		if err := clientWait(b, done); err != nil {
+		if err := waitFor(b, done, "end of the requests"); err != nil {
 			b.Fatal(err)
 		}
 		m.report(b, n)

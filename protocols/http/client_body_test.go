@@ -45,7 +45,7 @@ func TestClientChunkedResponseWithTrailer(t *testing.T) {
 		}
 		w.Header().Set("X-Sum", "15")
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	for range 2 { // the second request reuses the connection after a chunked body
 		res := clientGet(t, r, c, s.URL)
@@ -63,7 +63,7 @@ func TestClientLargeResponse(t *testing.T) {
 		t.Skip("64 MiB transfer skipped in -short mode")
 	}
 	s := clientNewServer(t, http.HandlerFunc(clientServeBig))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	want := sha256.Sum256(clientBigBody())
 
@@ -117,7 +117,7 @@ func TestClientHeadAndBodilessStatuses(t *testing.T) {
 			}
 		}
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 
 	res := clientDo(t, r, func(cb func(*ClientResponse, error)) { c.Head(s.URL, cb) })
@@ -144,7 +144,7 @@ func clientReadRequest(br *bufio.Reader) *http.Request {
 }
 
 func TestClientCloseDelimitedAndInterim(t *testing.T) {
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	cases := map[string]struct{ reply, body string }{
 		"close-delimited 1.1": {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", "until the end"},

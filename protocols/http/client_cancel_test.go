@@ -26,24 +26,24 @@ func clientStallServer(t *testing.T) (string, chan struct{}) {
 
 func TestClientCancel(t *testing.T) {
 	url, got := clientStallServer(t)
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientMaxConnsPerHost(1))
 	results := make(chan clientResult, 2)
 	var inflight, queued *ClientRequest
-	clientOnLoop(t, r, func() {
+	onLoop(t, r, func() {
 		cb := func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} }
 		inflight = c.Get(url+"/1", cb)
 		queued = c.Get(url+"/2", cb)
 	})
-	clientWait(t, got)
-	clientOnLoop(t, r, func() {
+	waitFor(t, got, "request at the server")
+	onLoop(t, r, func() {
 		queued.Cancel()
 		assert.True(t, queued.Done())
 		inflight.Cancel()
 		inflight.Cancel() // twice is harmless
 	})
 	for range 2 {
-		res := clientWait(t, results)
+		res := waitFor(t, results, "result")
 		assert.ErrorIs(t, res.err, ErrClientCanceled)
 	}
 	select {
@@ -55,7 +55,7 @@ func TestClientCancel(t *testing.T) {
 
 func TestClientCancelFromStream(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientServeBig))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	pieces := 0
 	res := clientDo(t, r, func(cb func(*ClientResponse, error)) {
@@ -73,7 +73,7 @@ func TestClientCancelFromStream(t *testing.T) {
 
 func TestClientContextCancel(t *testing.T) {
 	url, got := clientStallServer(t)
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
@@ -82,9 +82,9 @@ func TestClientContextCancel(t *testing.T) {
 	r.NextTick(func() {
 		c.Do(req, func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} })
 	})
-	clientWait(t, got)
+	waitFor(t, got, "request at the server")
 	cancel()
-	res := clientWait(t, results)
+	res := waitFor(t, results, "result")
 	assert.ErrorIs(t, res.err, context.Canceled)
 
 	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -97,7 +97,7 @@ func TestClientContextCancel(t *testing.T) {
 
 func TestClientClose(t *testing.T) {
 	url, got := clientStallServer(t)
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientMaxConnsPerHost(1))
 	results := make(chan clientResult, 3)
 	cb := func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} }
@@ -105,18 +105,18 @@ func TestClientClose(t *testing.T) {
 		c.Get(url+"/1", cb)
 		c.Get(url+"/2", cb)
 	})
-	clientWait(t, got)
-	clientOnLoop(t, r, func() {
+	waitFor(t, got, "request at the server")
+	onLoop(t, r, func() {
 		c.Close()
 		c.Get(url+"/3", cb)
 	})
 	for range 3 {
-		res := clientWait(t, results)
+		res := waitFor(t, results, "result")
 		assert.ErrorIs(t, res.err, ErrClientClosed)
 	}
 	n := -1
 	assert.Eventually(t, func() bool {
-		clientOnLoop(t, r, func() { n = r.ConnectionCount() })
+		onLoop(t, r, func() { n = r.ConnectionCount() })
 		return n == 0
-	}, clientWatchdog, 10*time.Millisecond, "Close closed the connection")
+	}, testWatchdog, 10*time.Millisecond, "Close closed the connection")
 }

@@ -22,7 +22,7 @@ func TestClientConnectionRefused(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	res := clientGet(t, r, c, "http://"+addr+"/x")
 	require.Error(t, res.err)
@@ -37,7 +37,7 @@ func TestClientConnectionRefused(t *testing.T) {
 
 func TestClientResolvesHostNames(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientHello))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	u := strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
 	res := clientGet(t, r, c, u+"/named")
@@ -90,7 +90,7 @@ func TestClientMalformedResponses(t *testing.T) {
 		{"cut short header", "HTTP/1.1 200 OK\r\nContent-Le", nil, io.ErrUnexpectedEOF},
 		{"no response at all", "", nil, io.ErrUnexpectedEOF},
 	}
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			url := clientRawServer(t, func(conn net.Conn) {
@@ -108,7 +108,7 @@ func TestClientMalformedResponses(t *testing.T) {
 }
 
 func TestClientBadRequests(t *testing.T) {
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	for _, u := range []string{"ftp://example.com/", "https://example.com/", "http:///nohost", "::not a url"} {
 		t.Run(u, func(t *testing.T) {
@@ -145,7 +145,7 @@ func TestClientUnsolicitedDataOnIdleConnection(t *testing.T) {
 		io.WriteString(conn, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n")
 		clientReadRequest(br)
 	})
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	for range 3 {
 		res := clientGet(t, r, c, url)
@@ -161,7 +161,7 @@ func TestClientStopFailsInflightRequests(t *testing.T) {
 		close(got)
 		conn.Read(make([]byte, 1))
 	})
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientMaxConnsPerHost(1))
 	results := make(chan clientResult, 2)
 	r.NextTick(func() {
@@ -169,10 +169,10 @@ func TestClientStopFailsInflightRequests(t *testing.T) {
 			c.Get(url, func(resp *ClientResponse, err error) { results <- clientResult{resp: resp, err: err} })
 		}
 	})
-	clientWait(t, got)
+	waitFor(t, got, "request at the server")
 	r.Stop()
 	for range 2 {
-		res := clientWait(t, results)
+		res := waitFor(t, results, "result")
 		assert.ErrorIs(t, res.err, reactor.ErrStopped)
 	}
 }
@@ -180,12 +180,12 @@ func TestClientStopFailsInflightRequests(t *testing.T) {
 func TestClientCallbackPanicKeepsLoopServing(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientHello))
 	panicked := make(chan any, 1)
-	r := clientStartReactor(t, reactor.WithPanicHandler(func(v any, _ []byte) { panicked <- v }))
+	r := startReactor(t, reactor.WithPanicHandler(func(v any, _ []byte) { panicked <- v }))
 	c := NewClient(r)
 	r.NextTick(func() {
 		c.Get(s.URL, func(*ClientResponse, error) { panic("boom") })
 	})
-	assert.Equal(t, "boom", clientWait(t, panicked))
+	assert.Equal(t, "boom", waitFor(t, panicked, "panic"))
 	res := clientGet(t, r, c, s.URL+"/after")
 	require.NoError(t, res.err)
 	assert.Equal(t, "hello /after", string(res.resp.Body))

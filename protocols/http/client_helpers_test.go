@@ -14,60 +14,11 @@ import (
 	"github.com/evmachine/evmachine/reactor"
 )
 
-// clientWatchdog bounds every wait of a client test: it fails, never hangs.
-const clientWatchdog = 20 * time.Second
-
-// clientStartReactor runs a reactor on its own goroutine for the test and
-// stops it (bounded) in t.Cleanup.
-func clientStartReactor(t testing.TB, opts ...reactor.Option) *reactor.Reactor {
-	t.Helper()
-	r, err := reactor.New(opts...)
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- r.Run() }()
-	t.Cleanup(func() {
-		r.Stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("reactor Run: %v", err)
-			}
-		case <-time.After(clientWatchdog):
-			t.Errorf("watchdog: reactor did not stop within %v", clientWatchdog)
-		}
-	})
-	return r
-}
-
 // clientResult is what a request's callback received.
 type clientResult struct {
 	resp *ClientResponse
 	err  error
 	at   time.Time
-}
-
-// clientWait waits for one value from ch, failing the test after the
-// watchdog.
-func clientWait[T any](t testing.TB, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(clientWatchdog):
-		t.Fatalf("watchdog: nothing after %v", clientWatchdog)
-		panic("unreachable")
-	}
-}
-
-// clientOnLoop runs fn on the reactor goroutine and waits for it.
-func clientOnLoop(t testing.TB, r *reactor.Reactor, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	r.NextTick(func() {
-		defer close(done)
-		fn()
-	})
-	clientWait(t, done)
 }
 
 // clientDo makes one request on the loop with start and waits for its
@@ -80,7 +31,7 @@ func clientDo(t testing.TB, r *reactor.Reactor, start func(cb func(*ClientRespon
 			ch <- clientResult{resp, err, time.Now()}
 		})
 	})
-	return clientWait(t, ch)
+	return waitFor(t, ch, "callback")
 }
 
 // clientGet is clientDo for a GET.
@@ -156,7 +107,7 @@ func clientRawServer(t testing.TB, serve func(c net.Conn)) string {
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(clientWatchdog))
+				c.SetDeadline(time.Now().Add(testWatchdog))
 				serve(c)
 			}()
 		}

@@ -50,20 +50,6 @@ func clientParse(method string, pieces [][]byte, eof bool, maxHeader int, maxBod
 	return out
 }
 
-// clientSplits returns data whole, split in two at every point, and byte
-// by byte.
-func clientSplits(data []byte) [][][]byte {
-	out := [][][]byte{{data}}
-	for i := 1; i < len(data); i++ {
-		out = append(out, [][]byte{data[:i], data[i:]})
-	}
-	bytewise := make([][]byte, len(data))
-	for i := range data {
-		bytewise[i] = data[i : i+1]
-	}
-	return append(out, bytewise)
-}
-
 var clientParseCases = []struct {
 	name, method, in string
 	eof              bool
@@ -114,7 +100,7 @@ func TestClientParser(t *testing.T) {
 			if method == "" {
 				method = "GET"
 			}
-			for _, pieces := range clientSplits([]byte(tc.in)) {
+			for _, pieces := range splitEverywhere([]byte(tc.in)) {
 				got := clientParse(method, pieces, tc.eof, 256, 64)
 				if tc.err != nil {
 					require.ErrorIs(t, got.err, tc.err, "split into %d pieces", len(pieces))

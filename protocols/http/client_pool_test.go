@@ -20,7 +20,7 @@ func clientHello(w http.ResponseWriter, req *http.Request) {
 
 func TestClientKeepAliveReuse(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientHello))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 
 	for i := range 10 { // one at a time from outside the loop
@@ -47,7 +47,7 @@ func TestClientKeepAliveReuse(t *testing.T) {
 		})
 	}
 	r.NextTick(func() { next(0) })
-	require.NoError(t, clientWait(t, done))
+	require.NoError(t, waitFor(t, done, "end of the requests"))
 	assert.Equal(t, int64(1), s.newConns.Load(), "60 sequential requests on one connection")
 }
 
@@ -59,7 +59,7 @@ func TestClientKeepAliveOff(t *testing.T) {
 		}
 		clientHello(w, req)
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientKeepAlive(false))
 	for range 5 {
 		require.NoError(t, clientGet(t, r, c, s.URL).err)
@@ -79,7 +79,7 @@ func TestClientMaxConnsPerHost(t *testing.T) {
 		inflight.Add(-1)
 		clientHello(w, req)
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientMaxConnsPerHost(limit))
 	results := make(chan clientResult, n)
 	r.NextTick(func() {
@@ -91,7 +91,7 @@ func TestClientMaxConnsPerHost(t *testing.T) {
 	})
 	bodies := map[string]bool{}
 	for range n {
-		res := clientWait(t, results)
+		res := waitFor(t, results, "result")
 		require.NoError(t, res.err)
 		bodies[string(res.resp.Body)] = true
 	}
@@ -107,19 +107,19 @@ func TestClientIdleConnections(t *testing.T) {
 		defer s.mu.Unlock()
 		return len(s.active)
 	}
-	r := clientStartReactor(t)
+	r := startReactor(t)
 
 	t.Run("CloseIdleConnections", func(t *testing.T) {
 		c := NewClient(r)
 		require.NoError(t, clientGet(t, r, c, s.URL).err)
 		require.Equal(t, 1, activeConns())
-		clientOnLoop(t, r, c.CloseIdleConnections)
-		assert.Eventually(t, func() bool { return activeConns() == 0 }, clientWatchdog, 10*time.Millisecond)
+		onLoop(t, r, c.CloseIdleConnections)
+		assert.Eventually(t, func() bool { return activeConns() == 0 }, testWatchdog, 10*time.Millisecond)
 	})
 	t.Run("idle timeout", func(t *testing.T) {
 		c := NewClient(r, WithClientIdleTimeout(200*time.Millisecond))
 		require.NoError(t, clientGet(t, r, c, s.URL).err)
-		assert.Eventually(t, func() bool { return activeConns() == 0 }, clientWatchdog, 10*time.Millisecond)
+		assert.Eventually(t, func() bool { return activeConns() == 0 }, testWatchdog, 10*time.Millisecond)
 		require.NoError(t, clientGet(t, r, c, s.URL).err, "a new connection after the idle one closed")
 	})
 	t.Run("server closes idle connection", func(t *testing.T) {
@@ -129,9 +129,9 @@ func TestClientIdleConnections(t *testing.T) {
 		s.CloseClientConnections()
 		assert.Eventually(t, func() bool {
 			n := 0
-			clientOnLoop(t, r, func() { n = r.ConnectionCount() })
+			onLoop(t, r, func() { n = r.ConnectionCount() })
 			return n == 0
-		}, clientWatchdog, 10*time.Millisecond)
+		}, testWatchdog, 10*time.Millisecond)
 		require.NoError(t, clientGet(t, r, c, s.URL).err)
 		assert.Equal(t, before+2, s.newConns.Load())
 	})
@@ -154,7 +154,7 @@ func TestClientRetriesOnStaleConnection(t *testing.T) {
 			io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
 	})
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	require.NoError(t, clientGet(t, r, c, url+"/").err)
 	res := clientGet(t, r, c, url+"/again")
@@ -183,7 +183,7 @@ func TestClientFanOutFromCallback(t *testing.T) {
 		}
 		clientHello(w, req)
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	results := make(chan clientResult, fan)
 	r.NextTick(func() {
@@ -197,7 +197,7 @@ func TestClientFanOutFromCallback(t *testing.T) {
 		})
 	})
 	for range fan {
-		require.NoError(t, clientWait(t, results).err)
+		require.NoError(t, waitFor(t, results, "result").err)
 	}
 	assert.Equal(t, int64(fan), peak.Load(), "the fanned-out requests ran in parallel")
 	assert.Equal(t, int64(fan), s.newConns.Load(), "the first connection was reused by one of them")

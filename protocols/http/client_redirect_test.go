@@ -39,7 +39,7 @@ func clientRedirector(w http.ResponseWriter, req *http.Request) {
 
 func TestClientRedirectsOffByDefault(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientRedirector))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r)
 	res := clientGet(t, r, c, s.URL+"/hop/2")
 	require.NoError(t, res.err)
@@ -51,7 +51,7 @@ func TestClientRedirectsOffByDefault(t *testing.T) {
 
 func TestClientRedirectsFollowed(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientRedirector))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientRedirects(5))
 	var streamed strings.Builder
 	res := clientDo(t, r, func(cb func(*ClientResponse, error)) {
@@ -67,7 +67,7 @@ func TestClientRedirectsFollowed(t *testing.T) {
 
 func TestClientRedirectLimit(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientRedirector))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientRedirects(2))
 	res := clientGet(t, r, c, s.URL+"/hop/3")
 	require.Error(t, res.err)
@@ -84,7 +84,7 @@ func TestClientRedirectLimit(t *testing.T) {
 
 func TestClientRedirectMethods(t *testing.T) {
 	s := clientNewServer(t, http.HandlerFunc(clientRedirector))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientRedirects(1))
 	cases := []struct {
 		code        int
@@ -123,7 +123,7 @@ func TestClientRedirectAcrossHosts(t *testing.T) {
 	origin := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		http.Redirect(w, req, target.URL+"/x", http.StatusFound)
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientRedirects(3))
 	req, err := http.NewRequest("GET", origin.URL, nil)
 	require.NoError(t, err)

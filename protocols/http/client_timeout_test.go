@@ -46,7 +46,7 @@ func TestClientSlowResponseWithinInactivityTimeout(t *testing.T) {
 			time.Sleep(gap)
 		}
 	}))
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	c := NewClient(r, WithClientInactivityTimeout(time.Second))
 	start := time.Now()
 	res := clientGet(t, r, c, s.URL)
@@ -67,7 +67,7 @@ func TestClientStalledServerTripsInactivityTimeout(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(stop) })
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	const idle = 300 * time.Millisecond
 	c := NewClient(r, WithClientInactivityTimeout(idle))
 	start := time.Now()
@@ -88,23 +88,23 @@ func TestClientDefaultInactivityTimeoutFakeClock(t *testing.T) {
 		conn.Read(make([]byte, 1)) // stall until the client closes
 	})
 	clk := timer.NewFakeClock(time.Unix(1e9, 0))
-	r := clientStartReactor(t, reactor.WithClock(clk))
+	r := startReactor(t, reactor.WithClock(clk))
 	c := NewClient(r)
 	ch := make(chan clientResult, 1)
 	r.NextTick(func() {
 		c.Get(url, func(resp *ClientResponse, err error) { ch <- clientResult{resp, err, time.Now()} })
 	})
-	clientWait(t, got)
-	clientOnLoop(t, r, func() { clk.Advance(9 * time.Second) })
-	clientOnLoop(t, r, func() {}) // one more iteration: due timers ran
-	clientOnLoop(t, r, func() {})
+	waitFor(t, got, "request at the server")
+	onLoop(t, r, func() { clk.Advance(9 * time.Second) })
+	onLoop(t, r, func() {}) // one more iteration: due timers ran
+	onLoop(t, r, func() {})
 	select {
 	case res := <-ch:
 		t.Fatalf("request ended before the default inactivity timeout: %v", res.err)
 	default:
 	}
-	clientOnLoop(t, r, func() { clk.Advance(2 * time.Second) })
-	res := clientWait(t, ch)
+	onLoop(t, r, func() { clk.Advance(2 * time.Second) })
+	res := waitFor(t, ch, "callback")
 	clientAssertTimeout(t, res.err, reactor.ErrInactivityTimeout)
 }
 
@@ -134,7 +134,7 @@ func clientStalledConnectAddr(t *testing.T) string {
 
 func TestClientConnectTimeout(t *testing.T) {
 	addr := clientStalledConnectAddr(t)
-	r := clientStartReactor(t)
+	r := startReactor(t)
 	const ct = 300 * time.Millisecond
 	c := NewClient(r, WithClientConnectTimeout(ct))
 	start := time.Now()
@@ -146,22 +146,22 @@ func TestClientConnectTimeout(t *testing.T) {
 func TestClientDefaultConnectTimeoutFakeClock(t *testing.T) {
 	addr := clientStalledConnectAddr(t)
 	clk := timer.NewFakeClock(time.Unix(1e9, 0))
-	r := clientStartReactor(t, reactor.WithClock(clk))
+	r := startReactor(t, reactor.WithClock(clk))
 	c := NewClient(r)
 	ch := make(chan clientResult, 1)
-	clientOnLoop(t, r, func() {
+	onLoop(t, r, func() {
 		c.Get("http://"+addr+"/", func(resp *ClientResponse, err error) { ch <- clientResult{resp, err, time.Now()} })
 	})
-	clientOnLoop(t, r, func() { clk.Advance(4 * time.Second) })
-	clientOnLoop(t, r, func() {})
-	clientOnLoop(t, r, func() {})
+	onLoop(t, r, func() { clk.Advance(4 * time.Second) })
+	onLoop(t, r, func() {})
+	onLoop(t, r, func() {})
 	select {
 	case res := <-ch:
 		t.Fatalf("request ended before the default connect timeout: %v", res.err)
 	default:
 	}
-	clientOnLoop(t, r, func() { clk.Advance(2 * time.Second) })
-	res := clientWait(t, ch)
+	onLoop(t, r, func() { clk.Advance(2 * time.Second) })
+	res := waitFor(t, ch, "callback")
 	clientAssertTimeout(t, res.err, reactor.ErrConnectTimeout)
 	assert.False(t, errors.Is(res.err, reactor.ErrInactivityTimeout))
 }

@@ -33,17 +33,7 @@ func FuzzServerParser(f *testing.F) {
 			return
 		}
 		whole := serverParseAll(512, 512, data)
-		var chunks [][]byte
-		rest := data
-		for i := 0; len(rest) > 0; i++ {
-			n := len(rest)
-			if i < len(cuts) {
-				n = min(int(cuts[i])%64+1, len(rest))
-			}
-			chunks = append(chunks, rest[:n])
-			rest = rest[n:]
-		}
-		if cut := serverParseAll(512, 512, chunks...); !equalStrings(whole, cut) {
+		if cut := serverParseAll(512, 512, cutPieces(data, cuts)...); !equalStrings(whole, cut) {
 			t.Fatalf("cut %v changed the result:\nwhole %q\ncut   %q", cuts, whole, cut)
 		}
 		serverCompareWithNetHTTP(t, data)

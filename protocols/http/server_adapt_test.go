@@ -118,10 +118,10 @@ func TestServerClientGoneBeforeTheAnswer(t *testing.T) {
 	})})
 	c, _ := serverDial(t, addr)
 	serverSend(t, c, serverRequest("GET", "/", ""))
-	serverWait(t, started, "the handler")
+	waitFor(t, started, "the handler")
 	require.NoError(t, c.(*net.TCPConn).SetLinger(0))
 	require.NoError(t, c.Close())
-	res := serverWait(t, results, "the handler's late answer")
+	res := waitFor(t, results, "the handler's late answer")
 	assert.ErrorIs(t, res.ctxErr, context.Canceled)
 	assert.ErrorIs(t, res.writeErr, reactor.ErrClosed)
 }
@@ -152,7 +152,7 @@ func TestServerWithCurl(t *testing.T) {
 	}
 	_, addr := serverStart(t, &Server{Handler: serverEcho, MaxBodyBytes: 1 << 20})
 	runIn := func(stdin string, args ...string) string {
-		ctx, cancel := context.WithTimeout(context.Background(), serverWatchdog)
+		ctx, cancel := context.WithTimeout(context.Background(), testWatchdog)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, curl, append([]string{"-sS", "--max-time", "10"}, args...)...)
 		cmd.Stdin = strings.NewReader(stdin)

@@ -52,7 +52,7 @@ func TestServerKeepAliveReusesTheConnection(t *testing.T) {
 		assert.Equal(t, "GET /k ", string(body), "request %d", i)
 	}
 	assert.Equal(t, 9, reused, "every request after the first reuses the connection")
-	serverOnLoop(t, r, func() { assert.Equal(t, 1, r.ConnectionCount()) })
+	onLoop(t, r, func() { assert.Equal(t, 1, r.ConnectionCount()) })
 }
 
 func TestServerHTTP10(t *testing.T) {

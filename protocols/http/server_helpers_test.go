@@ -15,9 +15,6 @@ import (
 	"github.com/evmachine/evmachine/reactor"
 )
 
-// serverWatchdog bounds every wait of a server test: it fails, never hangs.
-const serverWatchdog = 20 * time.Second
-
 // serverQuietLog keeps expected errors (refused requests, panics) out of
 // the test output.
 var serverQuietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -30,51 +27,14 @@ func serverStart(t testing.TB, srv *Server, opts ...reactor.Option) (*reactor.Re
 	if srv.Logger == nil {
 		srv.Logger = serverQuietLog
 	}
-	r, err := reactor.New(append([]reactor.Option{reactor.WithLogger(serverQuietLog)}, opts...)...)
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- r.Run() }()
-	t.Cleanup(func() {
-		r.Stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("reactor Run: %v", err)
-			}
-		case <-time.After(serverWatchdog):
-			t.Errorf("watchdog: reactor did not stop within %v", serverWatchdog)
-		}
-	})
+	r := startReactor(t, append([]reactor.Option{reactor.WithLogger(serverQuietLog)}, opts...)...)
 	var addr string
-	serverOnLoop(t, r, func() {
+	onLoop(t, r, func() {
 		l, err := srv.Listen(r, "tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		addr = l.Addr().String()
 	})
 	return r, addr
-}
-
-// serverWait receives one value from ch within the watchdog.
-func serverWait[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(serverWatchdog):
-		t.Fatalf("watchdog: no %s after %v", what, serverWatchdog)
-		panic("unreachable")
-	}
-}
-
-// serverOnLoop runs fn on the reactor goroutine and waits for it.
-func serverOnLoop(t testing.TB, r *reactor.Reactor, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	r.NextTick(func() {
-		defer close(done)
-		fn()
-	})
-	serverWait(t, done, "loop tick")
 }
 
 // serverDial opens a raw connection with the watchdog as its deadline.
@@ -83,7 +43,7 @@ func serverDial(t testing.TB, addr string) (net.Conn, *bufio.Reader) {
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
-	require.NoError(t, c.SetDeadline(time.Now().Add(serverWatchdog)))
+	require.NoError(t, c.SetDeadline(time.Now().Add(testWatchdog)))
 	return c, bufio.NewReader(c)
 }
 
@@ -121,7 +81,7 @@ func serverAssertClosed(t testing.TB, br *bufio.Reader) {
 func serverClient(t testing.TB) *http.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 100, ExpectContinueTimeout: 5 * time.Second}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr, Timeout: serverWatchdog}
+	return &http.Client{Transport: tr, Timeout: testWatchdog}
 }
 
 // serverGetBody does a GET with c and returns the response and its body.

@@ -58,17 +58,17 @@ func serverFakeStart(t *testing.T, srv *Server) (*reactor.Reactor, *timer.FakeCl
 
 // serverAdvance moves the fake clock on the loop and lets the timers run.
 func serverAdvance(t *testing.T, r *reactor.Reactor, clk *timer.FakeClock, d time.Duration) {
-	serverOnLoop(t, r, func() { clk.Advance(d) })
-	serverOnLoop(t, r, func() {}) // an iteration in which the due timers run
+	onLoop(t, r, func() { clk.Advance(d) })
+	onLoop(t, r, func() {}) // an iteration in which the due timers run
 }
 
 // serverWaitConns waits until the reactor has n connections.
 func serverWaitConns(t *testing.T, r *reactor.Reactor, n int) {
 	t.Helper()
-	deadline := time.Now().Add(serverWatchdog)
+	deadline := time.Now().Add(testWatchdog)
 	for {
 		var got int
-		serverOnLoop(t, r, func() { got = r.ConnectionCount() })
+		onLoop(t, r, func() { got = r.ConnectionCount() })
 		if got == n {
 			return
 		}
@@ -82,10 +82,10 @@ func TestServerHeaderTimeout(t *testing.T) {
 	c, br := serverDial(t, addr)
 	serverSend(t, c, "GET / HTTP/1.1\r\nHost: slow\r\n") // never finished: slowloris
 	serverWaitConns(t, r, 1)
-	serverOnLoop(t, r, func() {}) // the partial head has been read
+	onLoop(t, r, func() {}) // the partial head has been read
 	serverAdvance(t, r, clk, 4*time.Second)
 	serverSend(t, c, "X-More: 1\r\n") // trickling does not extend the deadline
-	serverOnLoop(t, r, func() {})
+	onLoop(t, r, func() {})
 	serverAdvance(t, r, clk, 1500*time.Millisecond)
 	resp, _ := serverRead(t, br, "GET")
 	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
@@ -97,10 +97,10 @@ func TestServerBodyTimeout(t *testing.T) {
 	c, br := serverDial(t, addr)
 	serverSend(t, c, serverRequest("POST", "/", "Content-Length: 10\r\n")+"abc")
 	serverWaitConns(t, r, 1)
-	serverOnLoop(t, r, func() {})
+	onLoop(t, r, func() {})
 	serverAdvance(t, r, clk, 5*time.Second) // past the header timeout: the head was complete
 	serverSend(t, c, "de")
-	serverOnLoop(t, r, func() {})
+	onLoop(t, r, func() {})
 	serverAdvance(t, r, clk, 5*time.Second+time.Millisecond)
 	resp, _ := serverRead(t, br, "POST")
 	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
@@ -121,16 +121,16 @@ func TestServerIdleTimeout(t *testing.T) {
 	serverRead(t, br, "GET")
 	serverAdvance(t, r, clk, 20*time.Second)
 	serverSend(t, c, serverRequest("GET", "/later", "")) // a handler at work is not idleness
-	serverOnLoop(t, r, func() {})
+	onLoop(t, r, func() {})
 	serverAdvance(t, r, clk, time.Minute)
-	serverOnLoop(t, r, func() {
+	onLoop(t, r, func() {
 		require.NotNil(t, answer)
 		answer.End()
 	})
 	resp, _ := serverRead(t, br, "GET")
 	assert.Equal(t, 200, resp.StatusCode)
 	serverAdvance(t, r, clk, 29*time.Second)
-	serverOnLoop(t, r, func() { assert.Equal(t, 1, r.ConnectionCount(), "not idle long enough yet") })
+	onLoop(t, r, func() { assert.Equal(t, 1, r.ConnectionCount(), "not idle long enough yet") })
 	serverAdvance(t, r, clk, 2*time.Second)
 	serverAssertClosed(t, br)
 }
@@ -148,10 +148,10 @@ func TestServerMaxPipelined(t *testing.T) {
 	}
 	serverSend(t, c, all.String())
 	waitPending := func(n int) {
-		deadline := time.Now().Add(serverWatchdog)
+		deadline := time.Now().Add(testWatchdog)
 		for {
 			var got int
-			serverOnLoop(t, r, func() { got = len(pending) })
+			onLoop(t, r, func() { got = len(pending) })
 			if got >= n {
 				require.Equal(t, n, got, "no more requests are taken than allowed")
 				return
@@ -164,14 +164,14 @@ func TestServerMaxPipelined(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // give a wrong implementation the chance to take more
 	waitPending(2)
 	for n := 2; n <= 7; n++ {
-		serverOnLoop(t, r, func() { pending[n-2].End() })
+		onLoop(t, r, func() { pending[n-2].End() })
 		_, body := serverRead(t, br, "GET")
 		assert.Equal(t, "/"+string(rune('a'+n-2)), body)
 		if n < 7 {
 			waitPending(n + 1)
 		}
 	}
-	serverOnLoop(t, r, func() { pending[6].End() })
+	onLoop(t, r, func() { pending[6].End() })
 	_, body := serverRead(t, br, "GET")
 	assert.Equal(t, "/g", body)
 }

@@ -59,7 +59,7 @@ func TestServerSlowAnswerDoesNotBlockOthers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	slowAt := serverWait(t, slowDone, "the slow answer")
+	slowAt := waitFor(t, slowDone, "the slow answer")
 	assert.Equal(t, int64(200), fast.Load())
 	assert.GreaterOrEqual(t, slowAt.Sub(start), time.Second)
 	assert.True(t, time.Unix(0, lastFast.Load()).Before(slowAt),
@@ -84,9 +84,9 @@ func TestServerThousandKeepAliveClients(t *testing.T) {
 	var failures atomic.Int64
 	conns := make([]net.Conn, clients)
 	for i := range clients { // connect them all first: 1,000 open at once
-		c, err := net.DialTimeout("tcp", addr, serverWatchdog)
+		c, err := net.DialTimeout("tcp", addr, testWatchdog)
 		require.NoError(t, err, "client %d", i)
-		require.NoError(t, c.SetDeadline(time.Now().Add(2*serverWatchdog)))
+		require.NoError(t, c.SetDeadline(time.Now().Add(2*testWatchdog)))
 		conns[i] = c
 		t.Cleanup(func() { c.Close() })
 	}
@@ -116,7 +116,7 @@ func TestServerThousandKeepAliveClients(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Zero(t, failures.Load())
-	serverOnLoop(t, r, func() { assert.Equal(t, clients, r.ConnectionCount(), "every connection was kept alive") })
+	onLoop(t, r, func() { assert.Equal(t, clients, r.ConnectionCount(), "every connection was kept alive") })
 }
 
 // A client that pipelines many requests and reads nothing makes the server
@@ -146,7 +146,7 @@ func TestServerBackpressure(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond) // let the server take what it will
 	var backlog int
-	serverOnLoop(t, r, func() {
+	onLoop(t, r, func() {
 		require.NotNil(t, sc)
 		backlog = sc.c.OutboundSize()
 	})

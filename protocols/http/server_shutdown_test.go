@@ -44,7 +44,7 @@ func TestServerShutdownFinishesAnswersUnderWay(t *testing.T) {
 			c.Close()
 		}
 		return err != nil
-	}, serverWatchdog, 10*time.Millisecond, "the listener closes")
+	}, testWatchdog, 10*time.Millisecond, "the listener closes")
 	select {
 	case err := <-done:
 		t.Fatalf("Shutdown returned %v before the answer under way", err)
@@ -55,7 +55,7 @@ func TestServerShutdownFinishesAnswersUnderWay(t *testing.T) {
 	assert.Equal(t, "finished", body)
 	assert.True(t, resp.Close, "the last answer says Connection: close")
 	serverAssertClosed(t, busyBr)
-	require.NoError(t, serverWait(t, done, "Shutdown"))
+	require.NoError(t, waitFor(t, done, "Shutdown"))
 }
 
 func TestServerShutdownDeadline(t *testing.T) {

@@ -249,15 +249,24 @@ func clientIsToken(s string) bool {
 	return true
 }
 
-// finish completes the request once: its callback runs now.
-func (r *ClientRequest) finish(resp *ClientResponse, err error) {
+// settle marks the request done and lets go of what it held. It reports
+// false if the request was done already.
+func (r *ClientRequest) settle() bool {
 	if r.done {
-		return
+		return false
 	}
 	r.done = true
 	r.conn, r.queued, r.wire, r.body = nil, nil, nil, nil
 	if r.finished != nil {
 		close(r.finished)
+	}
+	return true
+}
+
+// finish completes the request once: its callback runs now.
+func (r *ClientRequest) finish(resp *ClientResponse, err error) {
+	if !r.settle() {
+		return
 	}
 	if err != nil {
 		err = clientURLError(r.method, r.rawURL, err)
@@ -270,13 +279,8 @@ func (r *ClientRequest) finish(resp *ClientResponse, err error) {
 // finishLater completes the request with err, its callback running in a
 // later tick: for failures found inside a program's own call.
 func (r *ClientRequest) finishLater(err error) {
-	if r.done {
+	if !r.settle() {
 		return
-	}
-	r.done = true
-	r.conn, r.queued, r.wire, r.body = nil, nil, nil, nil
-	if r.finished != nil {
-		close(r.finished)
 	}
 	err = clientURLError(r.method, r.rawURL, err)
 	r.c.r.NextTick(func() {

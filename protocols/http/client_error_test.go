@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,15 +136,27 @@ func TestClientBadRequests(t *testing.T) {
 	})
 }
 
+// The server answers, then (once the connection is idle: the test says
+// when) sends a 408 nobody asked for. The client drops that connection,
+// and the next request gets a new one. Were the 408 sent without waiting,
+// it could cross the next request on the wire and be taken for its
+// answer, as it would with net/http's Transport.
 func TestClientUnsolicitedDataOnIdleConnection(t *testing.T) {
+	idle := make(chan struct{}, 3)
+	closed := make(chan bool, 3)
 	url := clientRawServer(t, func(conn net.Conn) {
 		br := bufio.NewReader(conn)
 		if clientReadRequest(br) == nil {
 			return
 		}
 		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		select {
+		case <-idle:
+		case <-time.After(testWatchdog):
+			return
+		}
 		io.WriteString(conn, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n")
-		clientReadRequest(br)
+		closed <- clientReadRequest(br) == nil // the client closes: no request follows
 	})
 	r := startReactor(t)
 	c := NewClient(r)
@@ -151,6 +164,8 @@ func TestClientUnsolicitedDataOnIdleConnection(t *testing.T) {
 		res := clientGet(t, r, c, url)
 		require.NoError(t, res.err)
 		assert.Equal(t, "ok", string(res.resp.Body))
+		idle <- struct{}{}
+		assert.True(t, waitFor(t, closed, "close of the idle connection"), "no request on that connection")
 	}
 }
 

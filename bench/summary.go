@@ -122,8 +122,12 @@ func otherLoadText(res *Results) string {
 	if s.Max < 0.1 {
 		return "The machine was otherwise quiet during the measured windows (other processes below 0.1 core)."
 	}
-	return fmt.Sprintf("Other processes used a median %.2f cores (up to %.2f) during the measured windows of this shared 2-core machine, so the server and the load generator, each pinned to one core, waited for CPU: round trips/s moved by a median ±%.0f %% between runs of one server, and CPU per round trip by ±%.0f %%. Where that noise is larger than the gap between two servers, the order between them is not settled by this run; the servers took turns within each round so that it hit them alike.",
-		s.Median, s.Max, 100*medianSpread(res, mRate), 100*medianSpread(res, mCPUPerRT))
+	noise := fmt.Sprintf("round trips/s moved by a median ±%.0f %% between runs of one server, and CPU per round trip by ±%.0f %%. Where that noise is larger than the gap between two servers, the order between them is not settled by this run; the servers took turns within each round so that it hit them alike.",
+		100*medianSpread(res, mRate), 100*medianSpread(res, mCPUPerRT))
+	if s.Median < 0.25 {
+		return fmt.Sprintf("The machine was mostly quiet (other processes used a median %.2f cores, up to %.2f in some windows); %s", s.Median, s.Max, noise)
+	}
+	return fmt.Sprintf("Other processes used a median %.2f cores (up to %.2f) during the measured windows of this shared 2-core machine, so the server and the load generator, each pinned to one core, waited for CPU: %s", s.Median, s.Max, noise)
 }
 
 // medianSpread is the median, over servers and load scenarios, of one

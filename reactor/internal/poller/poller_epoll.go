@@ -5,6 +5,7 @@ package poller
 import (
 	"errors"
 	"os"
+	"runtime"
 	"time"
 	"unsafe"
 
@@ -89,6 +90,18 @@ func (p *Poller) Wait(timeout time.Duration) ([]Event, error) {
 	n, e := p.rawWait()
 	if e != 0 && e != unix.EINTR {
 		return nil, os.NewSyscallError("epoll_pwait", e)
+	}
+	if n <= 0 && timeout != 0 {
+		// Nothing is ready and the loop is about to sleep. Let the other
+		// runnable goroutines run on this thread first: entering a blocking
+		// syscall with work queued makes the scheduler hand the loop's P to
+		// another thread and back, a context switch or two per sleep (gnet
+		// yields here for the same reason). Then poll once more, since
+		// something may have arrived meanwhile.
+		runtime.Gosched()
+		if n, e = p.rawWait(); e != 0 && e != unix.EINTR {
+			return nil, os.NewSyscallError("epoll_pwait", e)
+		}
 	}
 	if n <= 0 && timeout != 0 {
 		var err error

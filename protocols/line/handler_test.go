@@ -58,7 +58,10 @@ func (s *kv) ReceiveLine(c *reactor.Conn, l []byte) {
 		}
 		c.Write([]byte("END\r\n"))
 	case len(f) == 1 && f[0] == "quit":
-		c.Close()
+		// After writing: the answers already queued reach the client, and
+		// the bytes it sends after quit are read and dropped rather than
+		// answered with a reset that would fail its writes.
+		c.CloseAfterWriting()
 	default:
 		c.Write([]byte("ERROR\r\n"))
 	}

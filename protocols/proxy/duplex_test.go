@@ -117,9 +117,18 @@ func TestDuplexStaging(t *testing.T) {
 			assert.Positive(t, s.StagingDroppedBytes)
 		},
 	}, {
-		name:    "dies", // accepts, then resets
-		size:    2 << 20,
-		staging: func(t *testing.T) string { return serve(t, func(c *net.TCPConn) { c.SetLinger(0) }) },
+		name: "dies", // accepts, takes the first bytes, then resets
+		size: 2 << 20,
+		// Reset only after the first byte arrived: a reset right after
+		// accept can reach the proxy before it sees the connect complete,
+		// and then it is rightly counted as a connect failure.
+		staging: func(t *testing.T) string {
+			return serve(t, func(c *net.TCPConn) {
+				var b [1]byte
+				c.Read(b[:])
+				c.SetLinger(0)
+			})
+		},
 		check: func(t *testing.T, s proxy.Snapshot, _ int, _ [][32]byte) {
 			assert.Zero(t, s.StagingConnectFailures, "it did connect")
 		},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,6 +89,7 @@ func TestOutboundDrained(t *testing.T) {
 	const size = 16 << 20
 	msg := pattern(size, 3)
 	sizes := make(chan int, 4)
+	var tailSent, tailQueued atomic.Bool
 	l, accepted := h.serve(func(p *probe) {
 		p.Drainer = true
 		p.OnData = func(c *Conn, data []byte) {
@@ -96,7 +98,12 @@ func TestOutboundDrained(t *testing.T) {
 		}
 		p.OnDrained = func(c *Conn) {
 			sizes <- c.OutboundSize()
-			c.Write([]byte("tail")) // small: taken whole, no second drain
+			if tailSent.CompareAndSwap(false, true) {
+				c.Write([]byte("tail")) // small: usually taken whole, then no second drain
+				// The last flush may have filled the socket buffer exactly;
+				// then the tail is queued and its drain is a real second one.
+				tailQueued.Store(c.OutboundSize() > 0)
+			}
 		}
 	})
 	c := dial(t, "tcp", l.Addr().String())
@@ -115,7 +122,11 @@ func TestOutboundDrained(t *testing.T) {
 	assert.Equal(t, 0, <-sizes, "OutboundSize in OutboundDrained")
 	h.do(func() {}) // let a (wrong) second drain show up
 	h.do(func() {})
-	assert.Equal(t, []string{"post", "data", "drained"}, p.Events())
+	want := []string{"post", "data", "drained"}
+	if tailQueued.Load() {
+		want = append(want, "drained")
+	}
+	assert.Equal(t, want, p.Events())
 }
 
 // TestNoDelay: TCP_NODELAY is on by default and off with WithNoDelay(false).

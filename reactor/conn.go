@@ -47,8 +47,8 @@ type Conn struct {
 	reason     error // Unbind reason (also the pending one while flushing before a close)
 	lastActive int64 // r.nowNs at the last byte moved
 	idle       time.Duration
-	idleTimer  *timer.Timer
-	connTimer  *timer.Timer
+	idleTimer  timer.Handle // zero or dead while no inactivity timeout is armed
+	connTimer  timer.Handle
 
 	laddr, raddr net.Addr // cached on first use
 
@@ -198,13 +198,9 @@ func (c *Conn) SetInactivityTimeout(d time.Duration) {
 	c.lastActive = c.r.nowNs
 	switch {
 	case c.idle == 0:
-		if c.idleTimer != nil {
-			c.idleTimer.Cancel()
-		}
-	case c.idleTimer == nil:
-		c.idleTimer = c.r.timers.Add(c.idle, c.checkIdle)
-	default:
-		c.idleTimer.Reset(c.idle)
+		c.idleTimer.Cancel()
+	case !c.idleTimer.Reset(c.idle):
+		c.idleTimer = c.r.timers.Schedule(c.idle, c.checkIdle)
 	}
 }
 

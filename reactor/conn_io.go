@@ -280,12 +280,8 @@ func (r *Reactor) release(c *Conn) {
 	} else {
 		delete(r.resolving, c)
 	}
-	if c.idleTimer != nil {
-		c.idleTimer.Cancel()
-	}
-	if c.connTimer != nil {
-		c.connTimer.Cancel()
-	}
+	c.idleTimer.Cancel()
+	c.connTimer.Cancel()
 	r.nconns--
 	if c.proxy != nil {
 		r.proxyRelease(c) // proxy.go: free c's pipe, tell a source that c is gone

@@ -47,7 +47,7 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting, lastActive: r.nowNs}
 	r.nconns++
 	if cc.connectTimeout > 0 {
-		c.connTimer = r.AddTimer(cc.connectTimeout, func() {
+		c.connTimer = r.timers.Schedule(cc.connectTimeout, func() {
 			if c.flags&fConnecting != 0 {
 				c.closeWith(ErrConnectTimeout)
 			}
@@ -185,10 +185,7 @@ func (r *Reactor) finishConnect(c *Conn) {
 		return
 	}
 	c.flags &^= fConnecting
-	if c.connTimer != nil {
-		c.connTimer.Cancel()
-		c.connTimer = nil
-	}
+	c.connTimer.Cancel()
 	c.lastActive = r.nowNs
 	if c.idle > 0 {
 		c.SetInactivityTimeout(c.idle)

@@ -32,7 +32,7 @@ func (r *Reactor) linger(fd int) {
 		closeFd(fd)
 		return
 	}
-	r.lingering[fd] = r.timers.Add(lingerTimeout, func() { r.endLinger(fd) })
+	r.lingering[fd] = r.timers.Schedule(lingerTimeout, func() { r.endLinger(fd) })
 }
 
 // lingerReadable handles readiness of a lingering fd.

@@ -31,7 +31,7 @@ type Reactor struct {
 	listeners map[int]*Listener
 	resolving map[*Conn]struct{}   // outbound Conns waiting for a host name (no fd yet)
 	closing   []*Conn              // marked closed this iteration, swept at its end
-	lingering map[int]*timer.Timer // fds of Conns closed after writing, swallowing input (linger.go)
+	lingering map[int]timer.Handle // fds of Conns closed after writing, swallowing input (linger.go)
 	nconns    int
 
 	// The one way in from other goroutines (ticks.go).
@@ -75,7 +75,7 @@ func New(opts ...Option) (*Reactor, error) {
 		readBuf:   make([]byte, cfg.readBufSize),
 		listeners: make(map[int]*Listener),
 		resolving: make(map[*Conn]struct{}),
-		lingering: make(map[int]*timer.Timer),
+		lingering: make(map[int]timer.Handle),
 		stopped:   make(chan struct{}),
 	}
 	r.base = cfg.clock.Now()

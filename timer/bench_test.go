@@ -37,12 +37,16 @@ func benchDurations(n int, seed uint64) []time.Duration {
 	return ds
 }
 
-// loadedQueue returns a real-clock queue with benchPending timers waiting.
-func loadedQueue() *Queue {
+// loadedQueue returns a real-clock queue with benchPending timers waiting,
+// armed with Add, and keeps their *Timers alive until the benchmark ends, as
+// a server keeps its connections' timers (so the GC has them to mark).
+func loadedQueue(b *testing.B) *Queue {
 	q := NewQueue(RealClock{})
+	ts := make([]*Timer, 0, benchPending)
 	for _, d := range benchDurations(benchPending, 1) {
-		q.Add(d, noop)
+		ts = append(ts, q.Add(d, noop))
 	}
+	b.Cleanup(func() { runtime.KeepAlive(ts) })
 	return q
 }
 
@@ -61,11 +65,28 @@ func loadedRuntime() (stop func()) {
 }
 
 // BenchmarkAddCancel arms a timer and cancels it before it fires: the fate
-// of most timeouts.
+// of most timeouts. It uses Schedule, the queue's allocation-free form of
+// Add (a Handle instead of a *Timer).
 func BenchmarkAddCancel(b *testing.B) {
-	q := loadedQueue()
+	q := loadedQueue(b)
 	ds := benchDurations(benchDurs, 2)
-	runtime.GC() // collect the previous round's million timers now, not in the timed loop
+	runtime.GC() // collect the previous round's garbage now, not in the timed loop
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := startCPU()
+	for i := 0; i < b.N; i++ {
+		q.Schedule(ds[i%benchDurs], noop).Cancel()
+	}
+	b.StopTimer()
+	cpu.report(b)
+}
+
+// BenchmarkAddCancelTimer is BenchmarkAddCancel with Add, which allocates
+// the *Timer it returns.
+func BenchmarkAddCancelTimer(b *testing.B) {
+	q := loadedQueue(b)
+	ds := benchDurations(benchDurs, 2)
+	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()
@@ -82,7 +103,7 @@ func BenchmarkAddCancelStdlib(b *testing.B) {
 	stop := loadedRuntime()
 	defer stop()
 	ds := benchDurations(benchDurs, 2)
-	runtime.GC() // collect the previous round's million timers now, not in the timed loop
+	runtime.GC() // collect the previous round's garbage now, not in the timed loop
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()
@@ -94,17 +115,26 @@ func BenchmarkAddCancelStdlib(b *testing.B) {
 }
 
 // BenchmarkAddFire arms a timer that is due at once and runs the queue, so
-// each op is one add plus one firing through Run, on the real clock.
+// each op is one Schedule plus one firing through Run, on the real clock.
 func BenchmarkAddFire(b *testing.B) {
-	q := loadedQueue()
+	benchAddFire(b, func(q *Queue, fn func()) { q.Schedule(0, fn) })
+}
+
+// BenchmarkAddFireTimer is BenchmarkAddFire with Add.
+func BenchmarkAddFireTimer(b *testing.B) {
+	benchAddFire(b, func(q *Queue, fn func()) { q.Add(0, fn) })
+}
+
+func benchAddFire(b *testing.B, add func(q *Queue, fn func())) {
+	q := loadedQueue(b)
 	fired := 0
 	fn := func() { fired++ }
-	runtime.GC() // collect the previous round's million timers now, not in the timed loop
+	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
-		q.Add(0, fn)
+		add(q, fn)
 		q.Run(time.Now())
 	}
 	b.StopTimer()
@@ -125,7 +155,7 @@ func BenchmarkAddFireStdlib(b *testing.B) {
 	defer stop()
 	var wg sync.WaitGroup
 	fn := func() { wg.Done() }
-	runtime.GC() // collect the previous round's million timers now, not in the timed loop
+	runtime.GC() // collect the previous round's garbage now, not in the timed loop
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := startCPU()

@@ -1,18 +1,16 @@
 package timer
 
 // Clear cancels every waiting timer (and those due later in a Run in
-// progress), as a reactor does when it stops. Must be called on the
-// goroutine that owns the queue.
+// progress), as a reactor does when it stops: their Handles go dead. Must
+// be called on the goroutine that owns the queue.
 func (q *Queue) Clear() {
 	for _, e := range q.heap {
-		e.t.state = stateIdle
-		e.t.index = -1
+		q.release(e.slot)
 	}
-	clear(q.heap)
 	q.heap = q.heap[:0]
-	for _, t := range q.batch {
-		if t.state == stateDue || t.state == stateRunning {
-			t.state = stateIdle
+	for _, r := range q.batch {
+		if s := &q.slots[r.slot]; s.gen == r.gen && (s.state == stateDue || s.state == stateRunning) {
+			q.release(r.slot)
 		}
 	}
 }

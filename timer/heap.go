@@ -1,55 +1,57 @@
 package timer
 
 // The heap is 4-ary, as in Go's runtime timers: shallower than a binary
-// heap, so fewer cache misses on sift-down with a million timers. Each entry
-// carries its timer's deadline, so sifting compares deadlines without
-// touching the timers; only ties look at the timers' sequence numbers, and
-// only the entries that move write their new index into their timer.
+// heap, so fewer cache misses on sift-down with a million timers. An entry
+// is a copy of its timer's deadline and the timer's slot number, with no
+// pointer in it, so the GC never scans the heap; sifting compares deadlines
+// without touching the slots, only ties look at the slots' sequence
+// numbers, and each move writes the entry's new index into q.pos, a table of
+// 4 bytes per timer that stays in cache far better than the slots do.
 
-// entry is one heap slot: a copy of t.when and the timer.
+// entry is one heap slot: a copy of the timer's deadline and its slot.
 type entry struct {
 	when int64
-	t    *Timer
+	slot uint32
 }
 
 // before orders entries by deadline, then by arming order.
-func (e entry) before(o entry) bool {
-	return e.when < o.when || (e.when == o.when && e.t.seq < o.t.seq)
+func (q *Queue) before(a, b entry) bool {
+	if a.when != b.when {
+		return a.when < b.when
+	}
+	return q.slots[a.slot].seq < q.slots[b.slot].seq
 }
 
-// push puts t in the heap with a fresh sequence number.
-func (q *Queue) push(t *Timer) {
+// push puts slot i in the heap with a fresh sequence number.
+func (q *Queue) push(i uint32) {
 	q.seq++
-	t.seq = q.seq
-	q.reinsert(t)
+	q.slots[i].seq = q.seq
+	q.reinsert(i)
 }
 
-// reinsert puts t in the heap keeping its sequence number.
-func (q *Queue) reinsert(t *Timer) {
-	t.state = stateQueued
-	q.heap = append(q.heap, entry{t.when, t})
+// reinsert puts slot i in the heap keeping its sequence number.
+func (q *Queue) reinsert(i uint32) {
+	q.slots[i].state = stateQueued
+	q.heap = append(q.heap, entry{q.slots[i].when, i})
 	q.up(len(q.heap) - 1)
 }
 
-// remove takes the queued timer t out of the heap.
-func (q *Queue) remove(t *Timer) {
-	i := int(t.index)
+// remove takes the queued slot i out of the heap.
+func (q *Queue) remove(i uint32) {
+	at := int(q.pos[i])
 	last := len(q.heap) - 1
-	if i != last {
-		q.heap[i] = q.heap[last]
+	if at != last {
+		q.heap[at] = q.heap[last]
 	}
-	q.heap[last] = entry{}
 	q.heap = q.heap[:last]
-	if i != last {
-		q.fix(i)
+	if at != last {
+		q.fix(at)
 	}
-	t.index = -1
 }
 
-// fix restores heap order after the entry at i changed its key, and stores
-// every moved entry's index in its timer.
+// fix restores heap order after the entry at i changed its key.
 func (q *Queue) fix(i int) {
-	if i > 0 && q.heap[i].before(q.heap[(i-1)/4]) {
+	if i > 0 && q.before(q.heap[i], q.heap[(i-1)/4]) {
 		q.up(i)
 	} else {
 		q.down(i)
@@ -57,23 +59,23 @@ func (q *Queue) fix(i int) {
 }
 
 func (q *Queue) up(i int) {
-	h := q.heap
+	h, pos := q.heap, q.pos
 	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if !e.before(h[p]) {
+		if !q.before(e, h[p]) {
 			break
 		}
 		h[i] = h[p]
-		h[i].t.index = int32(i)
+		pos[h[i].slot] = int32(i)
 		i = p
 	}
 	h[i] = e
-	e.t.index = int32(i)
+	pos[e.slot] = int32(i)
 }
 
 func (q *Queue) down(i int) {
-	h := q.heap
+	h, pos := q.heap, q.pos
 	n := len(h)
 	e := h[i]
 	for {
@@ -83,17 +85,17 @@ func (q *Queue) down(i int) {
 		}
 		m := c
 		for j := c + 1; j < c+4 && j < n; j++ {
-			if h[j].before(h[m]) {
+			if q.before(h[j], h[m]) {
 				m = j
 			}
 		}
-		if !h[m].before(e) {
+		if !q.before(h[m], e) {
 			break
 		}
 		h[i] = h[m]
-		h[i].t.index = int32(i)
+		pos[h[i].slot] = int32(i)
 		i = m
 	}
 	h[i] = e
-	e.t.index = int32(i)
+	pos[e.slot] = int32(i)
 }

@@ -22,6 +22,8 @@ type refTimer struct {
 	due      bool  // collected by the current run, not yet called
 	running  bool  // its callback is running
 	periodic bool
+	handle   bool // armed with Schedule: a Handle, not a *Timer
+	dead     bool // a handle that was cancelled or whose one-shot callback returned
 }
 
 // refQueue is the reference model: the specification written as plainly as
@@ -49,8 +51,8 @@ func (m *refQueue) disarm(t *refTimer) {
 	t.pending, t.due, t.running = false, false, false
 }
 
-func (m *refQueue) add(d int64, periodic bool) {
-	t := &refTimer{id: len(m.timers), periodic: periodic}
+func (m *refQueue) add(d int64, periodic, handle bool) {
+	t := &refTimer{id: len(m.timers), periodic: periodic, handle: handle}
 	if periodic {
 		d = max(d, 1)
 		t.period = d
@@ -59,15 +61,32 @@ func (m *refQueue) add(d int64, periodic bool) {
 	m.arm(t, m.now+max(d, 0))
 }
 
-// cancel returns whether a future firing was stopped.
+// cancel returns whether a future firing was stopped. A handle that stopped
+// something dies; one that did not (a one-shot cancelling itself from its
+// callback) is left alone and dies when the callback returns.
 func (m *refQueue) cancel(t *refTimer) bool {
 	stopped := t.pending || t.due || (t.running && t.periodic)
+	if t.handle {
+		if !stopped {
+			return false
+		}
+		t.dead = true
+	}
 	m.disarm(t)
 	return stopped
 }
 
+// reset returns, for a *Timer, whether a future firing was replaced; for a
+// handle, whether it was still live and so re-armed (a dead one is left).
 func (m *refQueue) reset(t *refTimer, d int64) bool {
-	stopped := m.cancel(t)
+	if t.handle && t.dead {
+		return false
+	}
+	stopped := t.pending || t.due || (t.running && t.periodic)
+	m.disarm(t)
+	if t.handle {
+		stopped = true
+	}
 	if t.periodic {
 		d = max(d, 1)
 		t.period = d
@@ -98,7 +117,9 @@ func (m *refQueue) run(act func(fired int)) []int {
 			continue // cancelled or reset by its callback
 		}
 		t.running = false
-		if t.periodic {
+		if !t.periodic {
+			t.dead = t.handle
+		} else {
 			next := t.when + t.period
 			if next <= m.now {
 				next = t.when + ((m.now-t.when)/t.period+1)*t.period
@@ -116,9 +137,9 @@ type propertyHarness struct {
 	runRng *rand.Rand // operations inside callbacks of the real Run
 	clock  *FakeClock
 	q      *Queue
-	timers []*Timer // timers[i] and m.timers[i] are the same timer
-	fired  []int    // ids fired by the real Run
-	got    []bool   // Cancel/Reset results inside real callbacks
+	timers []anyTimer // timers[i] and m.timers[i] are the same timer
+	fired  []int      // ids fired by the real Run
+	got    []bool     // Cancel/Reset results inside real callbacks
 	m      refQueue
 }
 
@@ -143,12 +164,14 @@ type action struct {
 	target   int
 	d        int64
 	periodic bool
+	handle   bool
 }
 
 // drawAction takes the same number of values from rng whatever it draws, so
 // the real and the model side stay in step.
 func drawAction(rng *rand.Rand, ntimers, self int) action {
-	a := action{kind: rng.IntN(6), target: rng.IntN(ntimers), d: duration(rng), periodic: rng.IntN(3) == 0}
+	a := action{kind: rng.IntN(6), target: rng.IntN(ntimers), d: duration(rng),
+		periodic: rng.IntN(3) == 0, handle: rng.IntN(2) == 0}
 	if a.kind >= 4 {
 		a.kind -= 2
 		a.target = self
@@ -159,23 +182,44 @@ func drawAction(rng *rand.Rand, ntimers, self int) action {
 	return a
 }
 
-func (h *propertyHarness) addReal(d int64, periodic bool) {
+// anyTimer is a *Timer or a Handle, so the harness drives both.
+type anyTimer interface {
+	Cancel() bool
+	Reset(time.Duration) bool
+	Active() bool
+	Deadline() time.Time
+}
+
+// handleTimer adapts a Handle to anyTimer.
+type handleTimer struct{ Handle }
+
+func (t handleTimer) Deadline() time.Time {
+	d, _ := t.Handle.Deadline()
+	return d
+}
+
+func (h *propertyHarness) addReal(d int64, periodic, handle bool) {
 	id := len(h.timers)
 	fn := func() {
 		h.fired = append(h.fired, id)
 		a := drawAction(h.runRng, len(h.timers), id)
 		switch a.kind {
 		case 1:
-			h.addReal(a.d, a.periodic)
+			h.addReal(a.d, a.periodic, a.handle)
 		case 2:
 			h.got = append(h.got, h.timers[a.target].Cancel())
 		case 3:
 			h.got = append(h.got, h.timers[a.target].Reset(time.Duration(a.d)))
 		}
 	}
-	if periodic {
+	switch {
+	case handle && periodic:
+		h.timers = append(h.timers, handleTimer{h.q.SchedulePeriodic(time.Duration(d), fn)})
+	case handle:
+		h.timers = append(h.timers, handleTimer{h.q.Schedule(time.Duration(d), fn)})
+	case periodic:
 		h.timers = append(h.timers, h.q.AddPeriodic(time.Duration(d), fn))
-	} else {
+	default:
 		h.timers = append(h.timers, h.q.Add(time.Duration(d), fn))
 	}
 }
@@ -197,7 +241,7 @@ func (h *propertyHarness) runBoth(d int64) {
 		a := drawAction(mrng, len(h.m.timers), self)
 		switch a.kind {
 		case 1:
-			h.m.add(a.d, a.periodic)
+			h.m.add(a.d, a.periodic, a.handle)
 		case 2:
 			want = append(want, h.m.cancel(h.m.timers[a.target]))
 		case 3:
@@ -217,9 +261,9 @@ func (h *propertyHarness) step() string {
 	}
 	switch op {
 	case 0, 1, 2:
-		d, periodic := duration(h.rng), h.rng.IntN(4) == 0
-		h.addReal(d, periodic)
-		h.m.add(d, periodic)
+		d, periodic, handle := duration(h.rng), h.rng.IntN(4) == 0, h.rng.IntN(2) == 0
+		h.addReal(d, periodic, handle)
+		h.m.add(d, periodic, handle)
 		return "add"
 	case 3:
 		i := h.rng.IntN(len(h.timers))

@@ -6,18 +6,31 @@ import "time"
 // every method must be called on the goroutine that owns it (the reactor's
 // loop goroutine). It has no locks and starts no goroutines.
 type Queue struct {
-	clock   Clock
-	real    bool      // clock is RealClock: read it with time.Since(base)
-	base    time.Time // deadlines are stored as nanoseconds since base
-	heap    []entry   // 4-ary min-heap on (when, seq)
-	seq     uint64
-	batch   []*Timer // due timers collected by the current Run
+	clock Clock
+	real  bool      // clock is RealClock: read it with time.Since(base)
+	base  time.Time // deadlines are stored as nanoseconds since base
+	heap  []entry   // 4-ary min-heap on (when, seq)
+	seq   uint64
+
+	// Timer storage (slot.go): slots[i] is one timer and pos[i] its index
+	// in heap while queued. Free slots are chained through pos: free is 1 +
+	// the first free slot, pos[i] of a free slot 1 + the next (0 ends the
+	// list). The tables grow to the peak number of timers armed at once and
+	// are reused from then on.
+	slots []slot
+	pos   []int32
+	free  uint32
+
+	batch   []ref // due timers collected by the current Run
 	running bool
 
 	// Call, when set, runs each callback (the reactor sets it to recover
 	// and log panics). When nil the callback is called directly.
 	Call func(fn func())
 }
+
+// ref names one use of a slot, as a Handle does, without the queue.
+type ref struct{ slot, gen uint32 }
 
 // NewQueue returns an empty queue that reads deadlines from c (RealClock
 // when c is nil).
@@ -44,16 +57,12 @@ func (q *Queue) Len() int { return len(q.heap) }
 // at once (in the next Run, if called from a callback during a Run); a
 // negative d is treated as 0, so it does not jump ahead of timers already due.
 func (q *Queue) Add(d time.Duration, fn func()) *Timer {
-	t := &Timer{q: q, fn: fn, when: q.deadline(d)}
-	q.push(t)
-	return t
+	return &Timer{h: q.arm(q.deadline(d), fn, 0), fn: fn}
 }
 
 // AddAt arms a one-shot timer that calls fn once at deadline.
 func (q *Queue) AddAt(deadline time.Time, fn func()) *Timer {
-	t := &Timer{q: q, fn: fn, when: q.since(deadline)}
-	q.push(t)
-	return t
+	return &Timer{h: q.arm(q.since(deadline), fn, 0), fn: fn}
 }
 
 // AddPeriodic arms a timer that calls fn every d, first d from now. The next
@@ -63,9 +72,7 @@ func (q *Queue) AddAt(deadline time.Time, fn func()) *Timer {
 // raised to one nanosecond.
 func (q *Queue) AddPeriodic(d time.Duration, fn func()) *Timer {
 	d = max(d, minPeriod)
-	t := &Timer{q: q, fn: fn, when: q.deadline(d), period: d}
-	q.push(t)
-	return t
+	return &Timer{h: q.arm(q.deadline(d), fn, d), fn: fn, period: d}
 }
 
 // Next returns the earliest deadline, and false when no timer is waiting.
@@ -91,67 +98,70 @@ func (q *Queue) Run(now time.Time) int {
 		return 0
 	}
 	for len(q.heap) > 0 && q.heap[0].when <= nowNs {
-		t := q.heap[0].t
-		q.remove(t)
-		t.state = stateDue
-		q.batch = append(q.batch, t)
+		i := q.heap[0].slot
+		q.remove(i)
+		s := &q.slots[i]
+		s.state = stateDue
+		q.batch = append(q.batch, ref{i, s.gen})
 	}
 	q.running = true
-	ran, i := 0, 0
-	defer func() { q.finishRun(i, nowNs) }()
-	for ; i < len(q.batch); i++ {
-		t := q.batch[i]
-		if t.state != stateDue {
-			continue
+	ran, k := 0, 0
+	defer func() { q.finishRun(k, nowNs) }()
+	for ; k < len(q.batch); k++ {
+		r := q.batch[k]
+		s := &q.slots[r.slot]
+		if s.gen != r.gen || s.state != stateDue {
+			continue // cancelled or reset by an earlier callback
 		}
-		t.state = stateRunning
+		s.state = stateRunning
 		if q.Call != nil {
-			q.Call(t.fn)
+			q.Call(s.fn)
 		} else {
-			t.fn()
+			s.fn()
 		}
 		ran++
-		q.afterFire(t, nowNs)
+		q.afterFire(r, nowNs)
 	}
 	return ran
 }
 
 // afterFire re-arms a periodic timer that is still running (not cancelled
-// or reset by its callback) and retires a one-shot one.
-func (q *Queue) afterFire(t *Timer, nowNs int64) {
-	if t.state != stateRunning {
+// or reset by its callback) and retires a one-shot one. The callback may
+// have grown the slot table, so the slot is looked up again.
+func (q *Queue) afterFire(r ref, nowNs int64) {
+	s := &q.slots[r.slot]
+	if s.gen != r.gen || s.state != stateRunning {
 		return
 	}
-	if t.period <= 0 {
-		t.state = stateIdle
+	if s.period <= 0 {
+		q.release(r.slot)
 		return
 	}
-	next := addSat(t.when, t.period)
+	next := addSat(s.when, s.period)
 	if next <= nowNs {
 		// Fell behind: skip to the first deadline of the series after now.
-		// Unsigned, because nowNs-t.when overflows int64 when t.when is far
-		// in the past; nowNs-rem cannot go below t.when.
-		rem := (uint64(nowNs) - uint64(t.when)) % uint64(t.period)
-		next = addSat(nowNs-int64(rem), t.period)
+		// Unsigned, because nowNs-s.when overflows int64 when s.when is far
+		// in the past; nowNs-rem cannot go below s.when.
+		rem := (uint64(nowNs) - uint64(s.when)) % uint64(s.period)
+		next = addSat(nowNs-int64(rem), s.period)
 	}
-	t.when = next
-	q.push(t)
+	s.when = next
+	q.push(r.slot)
 }
 
 // finishRun clears the batch. It runs deferred, so when a callback panics
 // (with no Call hook to recover it) the panicking timer is retired or
 // re-armed and the due timers not yet run go back to the heap for the next
 // Run instead of being lost.
-func (q *Queue) finishRun(i int, nowNs int64) {
-	if i < len(q.batch) {
-		q.afterFire(q.batch[i], nowNs)
-		for _, t := range q.batch[i+1:] {
-			if t.state == stateDue {
-				q.reinsert(t) // keeps its sequence: ties stay in arming order
+func (q *Queue) finishRun(k int, nowNs int64) {
+	if k < len(q.batch) {
+		q.afterFire(q.batch[k], nowNs)
+		for _, r := range q.batch[k+1:] {
+			if s := &q.slots[r.slot]; s.gen == r.gen && s.state == stateDue {
+				q.reinsert(r.slot) // keeps its sequence: ties stay in arming order
 			}
 		}
 	}
-	clear(q.batch)
 	q.batch = q.batch[:0]
 	q.running = false
 }

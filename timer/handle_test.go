@@ -187,3 +187,16 @@ func TestScheduleAllocatesNothingOnceGrown(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "Schedule, Reset and Cancel reuse slots")
 }
+
+func TestTimerDeadlineOnceFiredOrCancelled(t *testing.T) {
+	q, c := newFakeQueue(t)
+	fired := q.Add(time.Second, func() {})
+	cancelled := q.Add(time.Second, func() {})
+	assert.Equal(t, epoch.Add(time.Second), fired.Deadline())
+	cancelled.Cancel()
+	advance(q, c, time.Second)
+	assert.True(t, fired.Deadline().IsZero(), "no next firing: the zero Time")
+	assert.True(t, cancelled.Deadline().IsZero())
+	fired.Reset(time.Minute)
+	assert.Equal(t, c.Now().Add(time.Minute), fired.Deadline(), "a reset timer has a deadline again")
+}

@@ -36,17 +36,24 @@ func (q *Queue) reinsert(i uint32) {
 	q.up(len(q.heap) - 1)
 }
 
-// remove takes the queued slot i out of the heap.
+// remove takes the queued slot i out of the heap. A timer cancelled soon
+// after it was armed is usually still the last entry, and nothing moves.
+// It is small enough to be inlined; the general case is in fill.
 func (q *Queue) remove(i uint32) {
 	at := int(q.pos[i])
+	if at == len(q.heap)-1 {
+		q.heap = q.heap[:at]
+		return
+	}
+	q.fill(at)
+}
+
+// fill moves the last entry into the hole at index at and sifts it.
+func (q *Queue) fill(at int) {
 	last := len(q.heap) - 1
-	if at != last {
-		q.heap[at] = q.heap[last]
-	}
+	q.heap[at] = q.heap[last]
 	q.heap = q.heap[:last]
-	if at != last {
-		q.fix(at)
-	}
+	q.fix(at)
 }
 
 // fix restores heap order after the entry at i changed its key.

@@ -7,16 +7,16 @@ import "time"
 type state uint8
 
 const (
-	stateIdle    state = iota // free, or a one-shot whose callback returned
+	stateIdle    state = iota // free: on the free list
 	stateQueued               // waiting in the heap
 	stateDue                  // taken out of the heap by the current Run, not yet called
 	stateRunning              // its callback is running now
 )
 
 // slot is the storage of one armed timer. Slots live in Queue.slots and are
-// reused through the queue's free list, so arming a timer allocates nothing once the
-// queue has grown to its peak; gen counts the reuses, so a Handle to an
-// earlier use of the slot no longer matches it.
+// reused through the queue's free list, so arming a timer allocates nothing
+// once the queue has grown to its peak; gen counts the reuses, so a Handle
+// to an earlier use of the slot no longer matches it.
 type slot struct {
 	fn     func()
 	period time.Duration // > 0 for a periodic timer

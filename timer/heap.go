@@ -36,24 +36,17 @@ func (q *Queue) reinsert(i uint32) {
 	q.up(len(q.heap) - 1)
 }
 
-// remove takes the queued slot i out of the heap. A timer cancelled soon
-// after it was armed is usually still the last entry, and nothing moves.
-// It is small enough to be inlined; the general case is in fill.
+// remove takes the queued slot i out of the heap: the last entry fills
+// its place. A timer cancelled soon after it was armed is usually the last
+// entry itself, and nothing moves.
 func (q *Queue) remove(i uint32) {
-	at := int(q.pos[i])
-	if at == len(q.heap)-1 {
-		q.heap = q.heap[:at]
-		return
-	}
-	q.fill(at)
-}
-
-// fill moves the last entry into the hole at index at and sifts it.
-func (q *Queue) fill(at int) {
-	last := len(q.heap) - 1
-	q.heap[at] = q.heap[last]
+	at, last := int(q.pos[i]), len(q.heap)-1
+	moved := q.heap[last]
 	q.heap = q.heap[:last]
-	q.fix(at)
+	if at != last {
+		q.heap[at] = moved
+		q.fix(at)
+	}
 }
 
 // fix restores heap order after the entry at i changed its key.

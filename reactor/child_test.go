@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -84,11 +85,11 @@ const emfileRoom = 8
 // with its stdout lines, its stdin (closing it stops the child), its stderr
 // and a channel that gets Wait's result. The child is killed at cleanup if
 // still running.
-func startChild(t *testing.T, name string) (*exec.Cmd, <-chan string, io.WriteCloser, *syncBuffer, <-chan error) {
+func startChild(t *testing.T, name string) (*exec.Cmd, <-chan string, io.WriteCloser, *nettest.Buffer, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+name)
-	stderr := &syncBuffer{}
+	stderr := &nettest.Buffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

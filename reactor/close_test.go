@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -195,7 +196,7 @@ func TestUnbindOnStop(t *testing.T) {
 	c := dial(t, "tcp", l.Addr().String())
 	server := h.accepted(accepted)
 	connected, connecting := h.newProbe(), h.newProbe()
-	target := blackhole(t)
+	target := nettest.StalledAddr(t)
 	h.do(func() {
 		_, err := h.r.Connect("tcp", l.Addr().String(), connected.handler())
 		assert.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +17,7 @@ import (
 func TestCloseWriteFlushesThenShutsDown(t *testing.T) {
 	r := pxLoop(t)
 	rig := newPxRig(t, r, false)
-	data := pxPattern(8<<20, 20)
+	data := nettest.Pattern(8<<20, 20)
 	pxOn(t, r, func() {
 		_, err := rig.dst.Write(data)
 		require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/timer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,9 +65,8 @@ func TestConnectWriteBeforeCompleted(t *testing.T) {
 // ConnectionCompleted.
 func TestConnectRefused(t *testing.T) {
 	h := newHarness(t)
-	port := freePort(t)
 	p := h.newProbe()
-	h.connect("tcp", "127.0.0.1:"+strconv.Itoa(port), p)
+	h.connect("tcp", nettest.RefusedAddr(t), p)
 	assert.ErrorIs(t, p.waitUnbind(t), syscall.ECONNREFUSED)
 	assert.Equal(t, []string{"post", "unbind"}, p.Events())
 
@@ -83,7 +83,7 @@ func TestConnectRefused(t *testing.T) {
 func TestConnectTimeout(t *testing.T) {
 	clk := timer.NewFakeClock(epoch)
 	h := newHarness(t, WithClock(clk))
-	target := blackhole(t)
+	target := nettest.StalledAddr(t)
 	def, short := h.newProbe(), h.newProbe()
 	h.connect("tcp", target, def)
 	h.connect("tcp", target, short, WithPendingConnectTimeout(5*time.Second))
@@ -165,15 +165,4 @@ func TestConnectUnix(t *testing.T) {
 	h.do(func() { p.Conn().CloseAfterWriting() })
 	assert.NoError(t, p.waitUnbind(t))
 	assert.Equal(t, []string{"post", "completed", "data", "unbind"}, p.Events())
-}
-
-// freePort returns a TCP port on 127.0.0.1 with nobody listening (it was
-// free a moment ago; nothing else on the test machine races for it).
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,7 +68,7 @@ func runEchoProcess(t *testing.T, bin, network string, args []string) {
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
-	logs := &syncBuffer{}
+	logs := &nettest.Buffer{}
 	addrCh := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

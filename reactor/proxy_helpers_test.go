@@ -2,9 +2,7 @@ package reactor
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"testing"
@@ -176,31 +174,6 @@ func newPxRig(t *testing.T, r *Reactor, half bool) *pxRig {
 	t.Cleanup(func() { rig.peer.Close() })
 	pxRecv(t, rig.dstH.connected, "connect")
 	return rig
-}
-
-// pxBlock is the random block pxPattern tiles; its odd length keeps the
-// tiles from lining up with buffer and pipe sizes.
-var pxBlock = sync.OnceValue(func() []byte {
-	b := make([]byte, 1<<20+7)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i+8 <= len(b); i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], rng.Uint64())
-	}
-	return b
-})
-
-// pxPattern returns n pseudo-random bytes; seed picks where in the block
-// they start.
-func pxPattern(n int, seed uint64) []byte {
-	blk := pxBlock()
-	b := make([]byte, n)
-	off := int(seed*7919) % len(blk)
-	for i := 0; i < n; {
-		c := copy(b[i:], blk[off:])
-		i += c
-		off = 0
-	}
-	return b
 }
 
 // pxWrite writes p to c on a goroutine; the returned channel reports the

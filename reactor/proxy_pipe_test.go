@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +31,7 @@ func TestProxyBackpressureBoundsTarget(t *testing.T) {
 				mu.Unlock()
 			})
 		})
-		data := pxPattern(48<<20, 4)
+		data := nettest.Pattern(48<<20, 4)
 		sent := pxWrite(rig.client, data)
 		pxEventually(t, r, "the source waits for the target", func() bool {
 			return rig.src.flags&fProxyWait != 0
@@ -56,7 +57,7 @@ func TestProxyPipePendingKeepsOrder(t *testing.T) {
 	r := pxLoop(t)
 	rig := newPxRig(t, r, false)
 	pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxyStopped(rig.srcH.onStop))) })
-	data := pxPattern(12<<20, 5)
+	data := nettest.Pattern(12<<20, 5)
 	sent := pxWrite(rig.client, data)
 	pxEventually(t, r, "spliced bytes wait in the target's pipe", func() bool {
 		return rig.dst.proxy != nil && rig.dst.proxy.pipe != nil && rig.dst.proxy.pipe.n > 0
@@ -93,7 +94,7 @@ func TestProxyTargetClosedWithPipePending(t *testing.T) {
 	basePipes := pxPipeFds(t)
 	rig := newPxRig(t, r, false)
 	pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxyStopped(rig.srcH.onStop))) })
-	sent := pxWrite(rig.client, pxPattern(12<<20, 6))
+	sent := pxWrite(rig.client, nettest.Pattern(12<<20, 6))
 	pxEventually(t, r, "spliced bytes wait in the target's pipe", func() bool {
 		return rig.dst.proxy != nil && rig.dst.proxy.pipe != nil
 	})
@@ -119,7 +120,7 @@ func TestProxyFallsBackWithoutPipes(t *testing.T) {
 		r.pipePool().max = 0
 		require.NoError(t, rig.src.ProxyTo(rig.dst))
 	})
-	data := pxPattern(8<<20, 7)
+	data := nettest.Pattern(8<<20, 7)
 	sent := pxWrite(rig.client, data)
 	assert.True(t, bytes.Equal(data, pxReadN(t, rig.peer, len(data))), "intact")
 	require.NoError(t, pxRecv(t, sent, "client write"))
@@ -139,7 +140,7 @@ func TestPipePoolBounded(t *testing.T) {
 	const n = pipeIdleMax + 4
 	rigs := make([]*pxRig, n)
 	sends := make([]<-chan error, n)
-	data := pxPattern(6<<20, 8) // the target's pipe stays full from about 4 MiB on
+	data := nettest.Pattern(6<<20, 8) // the target's pipe stays full from about 4 MiB on
 	for i := range rigs {
 		rigs[i] = newPxRig(t, r, false)
 		pxOn(t, r, func() { require.NoError(t, rigs[i].src.ProxyTo(rigs[i].dst)) })
@@ -215,7 +216,7 @@ func TestProxyUnixToTCP(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { peer.Close() })
 	pxOn(t, r, func() { require.NoError(t, src.ProxyTo(dst)) })
-	data := pxPattern(6<<20, 22)
+	data := nettest.Pattern(6<<20, 22)
 	sent := pxWrite(client, data)
 	assert.True(t, bytes.Equal(data, pxReadN(t, peer, len(data))), "intact")
 	require.NoError(t, pxRecv(t, sent, "client write"))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +27,7 @@ func TestProxyToMovesBytesWithoutReceiveData(t *testing.T) {
 		pxOn(t, r, func() { proxyErr = rig.src.ProxyTo(rig.dst, WithProxySplice(splice)) })
 		require.NoError(t, proxyErr)
 
-		data := pxPattern(8<<20, 1)
+		data := nettest.Pattern(8<<20, 1)
 		sent := pxWrite(rig.client, data)
 		got := pxReadN(t, rig.peer, len(data))
 		require.NoError(t, pxRecv(t, sent, "client write"))
@@ -56,7 +57,7 @@ func TestProxyLimitStopsAndDeliversTheRest(t *testing.T) {
 		pxOn(t, r, func() {
 			require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxySplice(splice), WithProxyLimit(limit), WithProxyStopped(rig.srcH.onStop)))
 		})
-		data := pxPattern(1<<20, 2)
+		data := nettest.Pattern(1<<20, 2)
 		sent := pxWrite(rig.client, data)
 		got := pxReadN(t, rig.peer, limit)
 		assert.True(t, bytes.Equal(data[:limit], got), "intact")
@@ -144,7 +145,7 @@ func TestProxyToItselfEchoes(t *testing.T) {
 		r := pxLoop(t)
 		rig := newPxRig(t, r, false)
 		pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.src, WithProxySplice(splice))) })
-		data := pxPattern(2<<20, 3)
+		data := nettest.Pattern(2<<20, 3)
 		sent := pxWrite(rig.client, data)
 		assert.True(t, bytes.Equal(data, pxReadN(t, rig.client, len(data))), "intact")
 		require.NoError(t, pxRecv(t, sent, "client write"))
@@ -195,7 +196,7 @@ func TestProxyToFromReceiveData(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { client.Close() })
 
-		data := pxPattern(4<<20, 21)
+		data := nettest.Pattern(4<<20, 21)
 		sent := pxWrite(client, data)
 		pxEventually(t, r, "the first chunk arrived", func() bool { return h.GotLen() > 0 })
 		first := h.Got()

@@ -2,12 +2,11 @@ package reactor
 
 import (
 	"errors"
-	"fmt"
-	"net"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -19,7 +18,7 @@ import (
 // be dropped, not taken for the connect's completion.
 func TestStaleEventForReusedFd(t *testing.T) {
 	h := newHarness(t)
-	target := blackhole(t)
+	target := nettest.StalledAddr(t)
 	l2 := h.listen("tcp", "127.0.0.1:0", func(*Conn) Handler { return h.newProbe().handler() })
 	l2fd := l2.fd
 	fillFdGaps(t, l2fd)
@@ -67,31 +66,6 @@ func TestStaleEventForReusedFd(t *testing.T) {
 	assert.Equal(t, []string{"post"}, victim.Events(), "a blackholed connect must not complete")
 	h.do(func() { victim.Conn().Close() })
 	assert.NoError(t, victim.waitUnbind(t))
-}
-
-// blackhole returns a local TCP address whose connects hang: a listener
-// with backlog 0 whose accept queue is already full, so Linux drops every
-// further SYN and the connecting side stays in SYN_SENT (retrying for
-// minutes). Nothing leaves the machine and no firewall rule is needed.
-func blackhole(t *testing.T) string {
-	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { unix.Close(fd) })
-	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
-	require.NoError(t, unix.Listen(fd, 0))
-	sa, err := unix.Getsockname(fd)
-	require.NoError(t, err)
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
-	filler, err := net.DialTimeout("tcp", addr, waitTimeout) // fills the queue of one
-	require.NoError(t, err)
-	t.Cleanup(func() { filler.Close() })
-	probe, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-	if err == nil {
-		probe.Close()
-	}
-	require.Error(t, err, "precondition: connects to %s hang", addr)
-	return addr
 }
 
 // fillFdGaps opens /dev/null until every fd number below fd is in use, so

@@ -1,7 +1,6 @@
 package reactor
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 type harness struct {
 	t      *testing.T
 	r      *Reactor
-	logs   *syncBuffer
+	logs   *nettest.Buffer
 	done   chan error
 	fds    map[int]string
 	mu     sync.Mutex
@@ -54,7 +54,7 @@ type harness struct {
 
 func newHarness(t *testing.T, opts ...Option) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan error, 1), fds: openFds()}
+	h := &harness{t: t, logs: &nettest.Buffer{}, done: make(chan error, 1), fds: openFds()}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r, err := New(append([]Option{WithLogger(logger)}, opts...)...)
 	require.NoError(t, err)
@@ -248,22 +248,4 @@ func pattern(n int, seed byte) []byte {
 		b[i] = byte(i*7+i/251) + seed
 	}
 	return b
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use (the log sink).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,11 +10,11 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,28 +34,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs the proxy in this process; Cleanup stops it and checks run's
 // result.
-func start(t *testing.T, cfg config) (string, *syncBuf) {
+func start(t *testing.T, cfg config) (string, *nettest.Buffer) {
 	t.Helper()
-	logs := &syncBuf{}
+	logs := &nettest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	cfg.listen, cfg.connectTimeout, cfg.grace = "127.0.0.1:0", 2*time.Second, 2*time.Second
 	stop, hard := make(chan struct{}), make(chan struct{})
@@ -88,33 +70,12 @@ func start(t *testing.T, cfg config) (string, *syncBuf) {
 // backend runs a Go server that answers with tag and then echoes.
 func backend(t *testing.T, tag string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(waitFor))
-				c.Write([]byte(tag))
-				io.Copy(c, c)
-				c.(*net.TCPConn).CloseWrite()
-			})
-		}
+	return nettest.Serve(t, func(c *net.TCPConn) {
+		c.SetDeadline(time.Now().Add(waitFor))
+		c.Write([]byte(tag))
+		io.Copy(c, c)
+		c.CloseWrite()
 	})
-	return ln.Addr().String()
-}
-
-func refusing(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ln.Close()
-	return ln.Addr().String()
 }
 
 // exchange sends msg, half-closes and returns everything read back.
@@ -150,7 +111,7 @@ func TestModes(t *testing.T) {
 		{"relay", config{backend: a}, "A:" + req},
 		{"relay without splice", config{backend: a, noSplice: true}, "A:" + req},
 		{"duplex", config{backend: a, duplicate: b}, "A:" + req},
-		{"duplex, staging refusing", config{backend: a, duplicate: refusing(t)}, "A:" + req},
+		{"duplex, staging refusing", config{backend: a, duplicate: nettest.RefusedAddr(t)}, "A:" + req},
 		{"router", config{route: "host:a.example=" + a + ",host:b.example=" + b}, "B:" + req},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,7 +122,7 @@ func TestModes(t *testing.T) {
 }
 
 func TestRefusingBackendClosesClientWithOneLogLine(t *testing.T) {
-	addr, logs := start(t, config{backend: refusing(t)})
+	addr, logs := start(t, config{backend: nettest.RefusedAddr(t)})
 	assert.Empty(t, exchange(t, addr, "hello"))
 	deadline := time.Now().Add(waitFor)
 	for !strings.Contains(logs.String(), "backend connect failed") && time.Now().Before(deadline) {

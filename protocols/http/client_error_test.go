@@ -15,14 +15,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
 func TestClientConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	addr := nettest.RefusedAddr(t)
 	r := startReactor(t)
 	c := NewClient(r)
 	res := clientGet(t, r, c, "http://"+addr+"/x")

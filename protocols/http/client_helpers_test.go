@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -73,44 +72,8 @@ func clientNewServer(t testing.TB, h http.Handler) *clientServer {
 // responses net/http would never send.
 func clientRawServer(t testing.TB, serve func(c net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	closed := false
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		closed = true
-		for _, c := range conns {
-			c.Close() // unblocks a serve that stalls on purpose
-		}
-		mu.Unlock()
-		wg.Wait()
+	return "http://" + nettest.Serve(t, func(c *net.TCPConn) {
+		c.SetDeadline(time.Now().Add(testWatchdog))
+		serve(c)
 	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			if closed {
-				c.Close()
-			}
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(testWatchdog))
-				serve(c)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }

@@ -7,13 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/reactor"
 	"github.com/evmachine/evmachine/timer"
 )
@@ -108,32 +108,8 @@ func TestClientDefaultInactivityTimeoutFakeClock(t *testing.T) {
 	clientAssertTimeout(t, res.err, reactor.ErrInactivityTimeout)
 }
 
-// clientStalledConnectAddr returns a loopback address whose connects hang:
-// a listener with a zero backlog that never accepts, its queue filled by
-// one connection.
-func clientStalledConnectAddr(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { syscall.Close(fd) })
-	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
-	require.NoError(t, syscall.Listen(fd, 0))
-	sa, err := syscall.Getsockname(fd)
-	require.NoError(t, err)
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	filler, err := net.DialTimeout("tcp", addr, time.Second)
-	require.NoError(t, err)
-	t.Cleanup(func() { filler.Close() })
-	probe, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-	if err == nil {
-		probe.Close()
-		t.Skip("this kernel completes connects beyond the listen backlog; cannot stall a connect on loopback")
-	}
-	return addr
-}
-
 func TestClientConnectTimeout(t *testing.T) {
-	addr := clientStalledConnectAddr(t)
+	addr := nettest.StalledAddr(t)
 	r := startReactor(t)
 	const ct = 300 * time.Millisecond
 	c := NewClient(r, WithClientConnectTimeout(ct))
@@ -144,7 +120,7 @@ func TestClientConnectTimeout(t *testing.T) {
 }
 
 func TestClientDefaultConnectTimeoutFakeClock(t *testing.T) {
-	addr := clientStalledConnectAddr(t)
+	addr := nettest.StalledAddr(t)
 	clk := timer.NewFakeClock(time.Unix(1e9, 0))
 	r := startReactor(t, reactor.WithClock(clk))
 	c := NewClient(r)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/protocols/proxy"
 )
 
@@ -63,7 +64,7 @@ func TestDuplexStaging(t *testing.T) {
 	}, {
 		name:    "refusing",
 		size:    2 << 20,
-		staging: refusingAddr,
+		staging: func(t *testing.T) string { return nettest.RefusedAddr(t) },
 		check: func(t *testing.T, s proxy.Snapshot, size int, _ [][32]byte) {
 			assert.Equal(t, uint64(clients), s.StagingConnectFailures)
 			assert.Equal(t, uint64(clients*size), s.StagingDroppedBytes)
@@ -110,7 +111,7 @@ func TestDuplexStaging(t *testing.T) {
 	}, {
 		name:    "unresponsive", // connects hang: the copy is cut off at the buffer limit
 		size:    2 << 20,
-		staging: blackhole,
+		staging: func(t *testing.T) string { return nettest.StalledAddr(t) },
 		buffer:  256 << 10,
 		check: func(t *testing.T, s proxy.Snapshot, _ int, _ [][32]byte) {
 			assert.Equal(t, uint64(clients), s.StagingCutoffs+s.StagingConnectFailures)
@@ -143,7 +144,7 @@ func TestDuplexStaging(t *testing.T) {
 			var wg sync.WaitGroup
 			size := tc.size
 			for i := range clients {
-				data := pattern(size, 100+i)
+				data := nettest.Pattern(size, uint64(100+i))
 				sums[i] = sha256.Sum256(data)
 				wg.Go(func() {
 					c := dial(t, rg.addr)
@@ -171,7 +172,7 @@ func TestDuplexStaging(t *testing.T) {
 // A refusing production backend closes the client, as a Relay's does.
 func TestDuplexProductionRefusing(t *testing.T) {
 	lg := &logBuf{}
-	dup := &proxy.Duplex{Production: refusingAddr(t), Staging: serve(t, echo), Options: proxy.Options{Logger: lg.Logger()}}
+	dup := &proxy.Duplex{Production: nettest.RefusedAddr(t), Staging: serve(t, echo), Options: proxy.Options{Logger: lg.Logger()}}
 	rg := startRig(t, lg, dup.Handler)
 	c := dial(t, rg.addr)
 	c.Write([]byte("hi"))

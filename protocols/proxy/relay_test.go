@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/protocols/proxy"
 )
 
@@ -32,7 +33,7 @@ func TestRelayManyClientsIntact(t *testing.T) {
 				}
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(waitFor))
-				data := pattern(size, i)
+				data := nettest.Pattern(size, uint64(i))
 				go func() {
 					c.Write(data)
 					c.(*net.TCPConn).CloseWrite()
@@ -58,7 +59,7 @@ func TestRelayManyClientsIntact(t *testing.T) {
 // which the backend only sends after reading to EOF.
 func TestRelayHalfClose(t *testing.T) {
 	modes(t, func(t *testing.T, noSplice bool) {
-		answer := pattern(3<<20, 9)
+		answer := nettest.Pattern(3<<20, 9)
 		backend := serve(t, func(c *net.TCPConn) {
 			req, err := io.ReadAll(c) // to the client's EOF
 			if err != nil {
@@ -72,7 +73,7 @@ func TestRelayHalfClose(t *testing.T) {
 		relay := &proxy.Relay{Backend: backend, Options: proxy.Options{NoSplice: noSplice, Logger: lg.Logger()}}
 		rg := startRig(t, lg, relay.Handler)
 		c := dial(t, rg.addr)
-		req := pattern(1<<20, 10)
+		req := nettest.Pattern(1<<20, 10)
 		_, err := c.Write(req)
 		require.NoError(t, err)
 		require.NoError(t, c.CloseWrite())
@@ -90,7 +91,7 @@ func TestRelayHalfClose(t *testing.T) {
 // logs one line and counts the failure, and serves on.
 func TestRelayBackendRefusing(t *testing.T) {
 	lg := &logBuf{}
-	relay := &proxy.Relay{Backend: refusingAddr(t), Options: proxy.Options{Logger: lg.Logger()}}
+	relay := &proxy.Relay{Backend: nettest.RefusedAddr(t), Options: proxy.Options{Logger: lg.Logger()}}
 	rg := startRig(t, lg, relay.Handler)
 	for range 3 {
 		c := dial(t, rg.addr)
@@ -114,7 +115,7 @@ func TestRelayBackendClosesMidStream(t *testing.T) {
 	for _, reset := range []bool{false, true} {
 		name := map[bool]string{false: "fin", true: "reset"}[reset]
 		t.Run(name, func(t *testing.T) {
-			part := pattern(2<<20, 11)
+			part := nettest.Pattern(2<<20, 11)
 			sent := make(chan struct{})
 			backend := serve(t, func(c *net.TCPConn) {
 				c.Write(part)
@@ -148,7 +149,7 @@ func TestRelayBackendClosesMidStream(t *testing.T) {
 // and the failure logged once.
 func TestRelayBackendConnectTimeout(t *testing.T) {
 	lg := &logBuf{}
-	relay := &proxy.Relay{Backend: blackhole(t), Options: proxy.Options{ConnectTimeout: 300 * time.Millisecond, Logger: lg.Logger()}}
+	relay := &proxy.Relay{Backend: nettest.StalledAddr(t), Options: proxy.Options{ConnectTimeout: 300 * time.Millisecond, Logger: lg.Logger()}}
 	rg := startRig(t, lg, relay.Handler)
 	c := dial(t, rg.addr)
 	c.Write([]byte("anyone?"))

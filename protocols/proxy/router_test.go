@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/protocols/proxy"
 )
 
@@ -65,7 +66,7 @@ func TestRouterDecidesOnPartialFirstPacket(t *testing.T) {
 		rg := startRouter(t, rt)
 		c := dial(t, rg.addr)
 		first, second := "GET /x HTTP/1.1\r\nUser-Agent: t\r\nHo", "st: B.Example:80\r\n\r\n"
-		body := pattern(1<<20, 30)
+		body := nettest.Pattern(1<<20, 30)
 		_, err = c.Write([]byte(first))
 		require.NoError(t, err)
 		eventually(t, "Route saw the first packet", func() bool {
@@ -168,7 +169,7 @@ func TestRouterNoRoute(t *testing.T) {
 
 // A route to a refusing backend is a connect failure, as for a Relay.
 func TestRouterBackendRefusing(t *testing.T) {
-	rt := &proxy.Router{Route: proxy.Routes(proxy.Rule{Backend: refusingAddr(t)})}
+	rt := &proxy.Router{Route: proxy.Routes(proxy.Rule{Backend: nettest.RefusedAddr(t)})}
 	rg := startRouter(t, rt)
 	c := dial(t, rg.addr)
 	c.Write([]byte("anything"))

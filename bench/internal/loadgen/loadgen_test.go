@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,42 +19,15 @@ import (
 // the n-th chunk (counted per connection, from 1) is made by reply.
 func serve(t *testing.T, reply func(conn net.Conn, n int, p []byte) bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	return nettest.Serve(t, func(c *net.TCPConn) {
+		buf := make([]byte, 64<<10)
+		for n := 1; ; n++ {
+			k, err := c.Read(buf)
+			if err != nil || !reply(c, n, buf[:k]) {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				buf := make([]byte, 64<<10)
-				for n := 1; ; n++ {
-					k, err := c.Read(buf)
-					if err != nil || !reply(c, n, buf[:k]) {
-						return
-					}
-				}
-			})
 		}
 	})
-	return ln.Addr().String()
 }
 
 func echo(c net.Conn, _ int, p []byte) bool { _, err := c.Write(p); return err == nil }
@@ -172,11 +146,7 @@ func TestDroppedConnectionIsAnError(t *testing.T) {
 }
 
 func TestRefusedConnectsAreCounted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	res, err, _ := runBounded(t, pingPong(addr, 5, 64))
+	res, err, _ := runBounded(t, pingPong(nettest.RefusedAddr(t), 5, 64))
 	require.Error(t, err)
 	assert.Equal(t, int64(5), res.ConnectErrors)
 	assert.Zero(t, res.Connected)

@@ -54,20 +54,23 @@
 // is about 30 ns, more than half of an add+cancel.
 //
 // Measured with a million timers already waiting (deadlines spread over an
-// hour), medians of 5 runs, twice, on a shared 2-vCPU VM (AMD EPYC, Go 1.26,
-// linux/amd64), wall time and whole-process CPU time per op:
+// hour) on a shared 2-vCPU VM (AMD EPYC, Go 1.26, linux/amd64): the range of
+// the medians of three runs of 5, wall time and whole-process CPU time per
+// op:
 //
 //	                                      ns/op     cpu-ns/op   B/op  allocs
-//	Schedule+Cancel (BenchmarkAddCancel)  49-51     50-51         0  0
-//	Add+Cancel (*Timer)                   88-97     102-112      32  1
-//	time.AfterFunc+Stop                   214-218   286-299     112  1
-//	Schedule+Run (BenchmarkAddFire)       243-251   237-256       0  0
+//	Schedule+Cancel (BenchmarkAddCancel)  49-59     50-56         0  0
+//	Add+Cancel (*Timer)                   88-101    102-112      32  1
+//	time.AfterFunc+Stop                   214-220   286-300     112  1
+//	Schedule+Run (BenchmarkAddFire)       220-251   221-256       0  0
 //	Add+Run (*Timer)                      281-298   280-296      32  1
 //	time.AfterFunc fired                  937-1049  1315-1519   112  1
 //
-// Add+cancel is 4.3x faster than time.AfterFunc+Stop with Schedule (5.8x in
-// CPU), 2.3-2.4x with Add; add+fire is 3.9-4.2x faster with Schedule,
-// 3.3-3.5x with Add. Reproduce with
+// Add+cancel with Schedule is 4.3x, 4.3x and 3.7x faster than
+// time.AfterFunc+Stop in the three runs (the last on a loaded machine) and
+// 5.3-5.8x in CPU; seven runs alternating the two benchmarks gave a median
+// ratio of 4.2x (3.8-4.8x). With Add it is 2.2-2.4x. Add+fire is 3.9-4.5x
+// faster with Schedule, 3.3-3.5x with Add. Reproduce with
 //
 //	go test -run XXX -bench . -benchmem -count 5 ./timer/
 package timer

@@ -42,8 +42,12 @@ func (h Handle) Cancel() bool {
 	if !ok || !s.active() {
 		return false
 	}
-	if s.state == stateQueued {
-		h.q.remove(h.slot)
+	if q := h.q; s.state == stateQueued {
+		if last := len(q.heap) - 1; int(q.pos[h.slot]) == last {
+			q.heap = q.heap[:last] // remove's usual case, written out: nothing moves
+		} else {
+			q.remove(h.slot)
+		}
 	}
 	// A due or running slot is still named by the Run's batch; the batch
 	// checks the generation, so releasing it now is safe.

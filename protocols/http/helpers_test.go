@@ -4,8 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
+	"github.com/evmachine/evmachine/internal/reactortest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -16,25 +15,10 @@ import (
 const testWatchdog = 20 * time.Second
 
 // startReactor runs a reactor on its own goroutine for the test and stops
-// it, awaiting its Run within the watchdog, in t.Cleanup.
+// it, awaiting its Run, in t.Cleanup.
 func startReactor(t testing.TB, opts ...reactor.Option) *reactor.Reactor {
 	t.Helper()
-	r, err := reactor.New(opts...)
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- r.Run() }()
-	t.Cleanup(func() {
-		r.Stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("reactor Run: %v", err)
-			}
-		case <-time.After(testWatchdog):
-			t.Errorf("watchdog: reactor did not stop within %v", testWatchdog)
-		}
-	})
-	return r
+	return reactortest.Start(t, opts...)
 }
 
 // waitFor receives one value from ch within the watchdog; what says what

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/reactortest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -16,25 +17,10 @@ const watchdog = 20 * time.Second
 
 // startReactor runs a reactor on its own goroutine, calls setup on the loop
 // and waits for it. The reactor is stopped, and Run's return awaited, in
-// t.Cleanup; a Run that does not return within the watchdog fails the
-// test.
+// t.Cleanup (reactortest.Start).
 func startReactor(t *testing.T, setup func(r *reactor.Reactor)) *reactor.Reactor {
 	t.Helper()
-	r, err := reactor.New()
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- r.Run() }()
-	t.Cleanup(func() {
-		r.Stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(watchdog):
-			t.Error("reactor did not stop within the watchdog")
-		}
-	})
+	r := reactortest.Start(t)
 	onLoop(t, r, func() { setup(r) })
 	return r
 }

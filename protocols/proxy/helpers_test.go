@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evmachine/evmachine/internal/nettest"
+	"github.com/evmachine/evmachine/internal/reactortest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -44,29 +45,24 @@ type rig struct {
 // and stops the reactor; Cleanup stops it and waits.
 func startRig(t *testing.T, lg *logBuf, newHandler func(*reactor.Conn) reactor.Handler) *rig {
 	t.Helper()
-	r, err := reactor.New(reactor.WithLogger(lg.Logger()))
-	require.NoError(t, err)
-	rg := &rig{r: r, log: lg}
-	done := make(chan error, 1)
-	go func() { done <- r.Run() }()
-	dog := time.AfterFunc(watchdog, func() {
-		t.Errorf("watchdog: %s still running after %v", t.Name(), watchdog)
-		r.Stop()
-	})
+	// Cleanups run last-in first-out: the log is dumped after the reactor
+	// stopped, so it holds the reactor's last lines too.
 	t.Cleanup(func() {
-		dog.Stop()
-		r.Stop()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(waitFor):
-			t.Error("reactor did not stop")
-		}
 		if t.Failed() {
 			t.Logf("proxy log:\n%s", lg)
 		}
 	})
-	var l *reactor.Listener
+	r := reactortest.Start(t, reactor.WithLogger(lg.Logger()))
+	rg := &rig{r: r, log: lg}
+	dog := time.AfterFunc(watchdog, func() {
+		t.Errorf("watchdog: %s still running after %v", t.Name(), watchdog)
+		r.Stop()
+	})
+	t.Cleanup(func() { dog.Stop() })
+	var (
+		l   *reactor.Listener
+		err error
+	)
 	rg.on(t, func() {
 		l, err = r.Listen("tcp", "127.0.0.1:0", func(c *reactor.Conn) reactor.Handler {
 			rg.mu.Lock()

@@ -22,6 +22,7 @@ type serverParser struct {
 	state   serverParseState
 	head    []byte // a head that spans reads, so far
 	scanned int    // head[:scanned] holds no end of head
+	lead    int    // CR and LF bytes skipped before the request being read
 	req     *http.Request
 	body    []byte
 	left    int64 // Content-Length bytes still to come
@@ -52,6 +53,11 @@ type serverEvent struct {
 	err  *serverRequestError
 }
 
+// serverMaxLeadingEmpty bounds the CR and LF bytes ignored before a
+// request: two empty lines, which is what net/http skips (it peeks 4
+// bytes).
+const serverMaxLeadingEmpty = 4
+
 // serverInitialBody bounds the first allocation for a body, so that a
 // client announcing a large Content-Length and sending nothing costs
 // little.
@@ -81,8 +87,13 @@ func (p *serverParser) readingBody() bool { return p.state != serverStateHead }
 
 func (p *serverParser) parseHead(data []byte) (int, serverEvent) {
 	if len(p.head) == 0 {
-		skip := 0 // empty lines before a request are ignored (RFC 9112, 2.2)
+		// Empty lines before a request are ignored (RFC 9112, 2.2), up to
+		// serverMaxLeadingEmpty bytes in all, as net/http.
+		skip := 0
 		for skip < len(data) && (data[skip] == '\r' || data[skip] == '\n') {
+			if p.lead++; p.lead > serverMaxLeadingEmpty {
+				return skip, serverFail(http.StatusBadRequest, "too many empty lines before the request", nil)
+			}
 			skip++
 		}
 		data = data[skip:]
@@ -158,7 +169,7 @@ func serverReadHead(block []byte) (*http.Request, bool, error) {
 func (p *serverParser) finishHead(block []byte) serverEvent {
 	req, leftover, err := serverReadHead(block)
 	switch {
-	case err != nil && strings.Contains(err.Error(), "unsupported transfer encoding"):
+	case err != nil && serverUnsupportedTE(err):
 		return serverFail(http.StatusNotImplemented, "unsupported transfer encoding", err)
 	case err != nil:
 		return serverFail(http.StatusBadRequest, "malformed request", err)
@@ -167,11 +178,8 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 	case req.ProtoMajor != 1:
 		return serverFail(http.StatusHTTPVersionNotSupported, "unsupported HTTP version "+req.Proto, nil)
 	}
-	if !serverValidHost(req.Host) {
-		return serverFail(http.StatusBadRequest, "malformed Host header", nil)
-	}
-	if req.ProtoMinor > 0 && req.Method != "CONNECT" && !serverHasHost(block) {
-		return serverFail(http.StatusBadRequest, "missing required Host header", nil)
+	if ev, ok := serverCheckHead(req, block); !ok {
+		return ev
 	}
 	p.req = req
 	switch {
@@ -184,10 +192,47 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 		return p.bodyTooLarge()
 	case req.ContentLength > 0:
 		p.state, p.left = serverStateBody, req.ContentLength
-		p.body = make([]byte, 0, min(req.ContentLength, serverInitialBody))
 		return serverEvent{kind: serverGotHead, req: req}
 	}
 	return p.complete()
+}
+
+// serverUnsupportedTE reports whether ReadRequest refused a request's
+// Transfer-Encoding (net/http answers those 501, telling them apart by an
+// unexported type; its messages are what is left to us).
+func serverUnsupportedTE(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "unsupported transfer encoding") ||
+		strings.Contains(msg, "too many transfer encodings")
+}
+
+// serverCheckHead applies what net/http's server checks after ReadRequest,
+// and what RFC 9112 asks beyond it, to a parsed head: every header name is
+// a token (textproto keeps "Content-Length : 5" under a name with a space,
+// which the framing would then ignore: request smuggling), the Host header
+// is present in HTTP/1.1 and well formed, Transfer-Encoding is refused in
+// HTTP/1.0 (section 6.1: faulty framing; net/http ignores it), and a
+// request with both Transfer-Encoding and Content-Length is marked to close
+// its connection once answered (section 6.1's MUST).
+func serverCheckHead(req *http.Request, block []byte) (serverEvent, bool) {
+	for k := range req.Header {
+		if !isToken(k) {
+			return serverFail(http.StatusBadRequest, "invalid header name", nil), false
+		}
+	}
+	if !serverValidHost(req.Host) {
+		return serverFail(http.StatusBadRequest, "malformed Host header", nil), false
+	}
+	f := serverScanFraming(block)
+	switch {
+	case req.ProtoMinor > 0 && req.Method != "CONNECT" && !f.host:
+		return serverFail(http.StatusBadRequest, "missing required Host header", nil), false
+	case f.transferEncoding && req.ProtoMinor == 0:
+		return serverFail(http.StatusBadRequest, "Transfer-Encoding in an HTTP/1.0 request", nil), false
+	case f.transferEncoding && f.contentLength:
+		req.Close = true
+	}
+	return serverEvent{}, true
 }
 
 func (p *serverParser) bodyTooLarge() serverEvent {
@@ -258,6 +303,6 @@ func (p *serverParser) complete() serverEvent {
 		b.Reset(p.body)
 		req.Body = b
 	}
-	p.req, p.body, p.state = nil, nil, serverStateHead
+	p.req, p.body, p.state, p.lead = nil, nil, serverStateHead, 0
 	return serverEvent{kind: serverGotRequest, req: req}
 }

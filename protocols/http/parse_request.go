@@ -7,18 +7,35 @@ import (
 	"strings"
 )
 
-// serverHasHost reports whether a head has a Host header line (ReadRequest
-// moves its value to req.Host and drops it, so an empty Host and a missing
-// one look alike afterwards).
-func serverHasHost(block []byte) bool {
+// serverFraming is what a request head says about its framing, read from
+// the raw header lines: net/http's ReadRequest drops Content-Length when
+// Transfer-Encoding is present and Transfer-Encoding in HTTP/1.0, and moves
+// Host into req.Host, so these can no longer be told apart afterwards.
+type serverFraming struct {
+	host, contentLength, transferEncoding bool
+}
+
+// serverScanFraming reads the names of the header lines of a complete
+// head (the request line is skipped).
+func serverScanFraming(block []byte) serverFraming {
+	var f serverFraming
 	for {
 		i := bytes.IndexByte(block, '\n')
 		if i < 0 {
-			return false
+			return f
 		}
 		block = block[i+1:]
-		if len(block) >= 5 && block[4] == ':' && strings.EqualFold(string(block[:4]), "host") {
-			return true
+		name, _, ok := bytes.Cut(block[:min(len(block), len("transfer-encoding:"))], []byte(":"))
+		if !ok {
+			continue
+		}
+		switch len(name) {
+		case len("host"):
+			f.host = f.host || strings.EqualFold(string(name), "host")
+		case len("content-length"):
+			f.contentLength = f.contentLength || strings.EqualFold(string(name), "content-length")
+		case len("transfer-encoding"):
+			f.transferEncoding = f.transferEncoding || strings.EqualFold(string(name), "transfer-encoding")
 		}
 	}
 }

@@ -26,7 +26,7 @@ func (w *Response) appendHead(b []byte, final bool) []byte {
 		case "Content-Length", "Transfer-Encoding", "Connection":
 			continue // the server writes these
 		}
-		if !serverValidKey(k) {
+		if !isToken(k) {
 			continue
 		}
 		for _, v := range vv {
@@ -101,7 +101,7 @@ func (w *Response) frame(final bool) int64 {
 func (w *Response) appendInterim(b []byte, code int) []byte {
 	b = serverAppendStatus(b, code)
 	for k, vv := range w.header {
-		if serverValidKey(k) {
+		if isToken(k) {
 			for _, v := range vv {
 				b = serverAppendField(b, k, v)
 			}
@@ -137,21 +137,6 @@ func serverAppendField(b []byte, k, v string) []byte {
 		b = append(b, c)
 	}
 	return append(b, "\r\n"...)
-}
-
-// serverValidKey reports whether k can be written as a header name: a
-// non-empty token.
-func serverValidKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // serverDateCache is the Date header value of the current second.

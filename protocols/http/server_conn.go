@@ -31,6 +31,7 @@ type serverConn struct {
 	eof     bool    // the peer sent FIN: answer what was received, then close
 	paused  bool    // reading paused by the server (queue full or backlog)
 	cont    bool    // a 100 Continue is owed to the request being read
+	served  bool    // a request has been received
 
 	// Timeouts: one timer, armed lazily (see server_timeouts.go).
 	tm        *timer.Timer
@@ -195,7 +196,7 @@ func (sc *serverConn) sendContinue() {
 
 // onRequest queues a complete request's Response and calls the Handler.
 func (sc *serverConn) onRequest(req *http.Request) {
-	sc.cont = false
+	sc.cont, sc.served = false, true
 	sc.reqStart = time.Time{}
 	req.RemoteAddr = sc.remote
 	req = req.WithContext(sc.ctx)

@@ -26,8 +26,18 @@ func (sc *serverConn) deadline() (time.Time, bool) {
 			return time.Time{}, true
 		}
 		return sc.reqStart.Add(d), true
-	case len(sc.queue) == 0 && len(sc.input) == 0 && sc.lim.idle > 0:
-		return sc.idleSince.Add(sc.lim.idle), false
+	case len(sc.queue) == 0 && len(sc.input) == 0:
+		// Waiting for a request: a new connection has ReadHeaderTimeout
+		// to start its first one (as net/http), a kept-alive one
+		// IdleTimeout for each next one.
+		d := sc.lim.idle
+		if !sc.served && sc.lim.headTimeout > 0 {
+			d = sc.lim.headTimeout
+		}
+		if d <= 0 {
+			return time.Time{}, false
+		}
+		return sc.idleSince.Add(d), false
 	}
 	return time.Time{}, false // answers are being worked on: no timeout
 }

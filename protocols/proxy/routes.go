@@ -1,10 +1,8 @@
 package proxy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 )
@@ -13,11 +11,12 @@ import (
 // match.
 var ErrNoRoute = errors.New("proxy: no rule matches")
 
-// Rule is one routing rule for Routes. A rule with a Host matches HTTP
+// Rule is one routing rule for Routes. A rule with a Host matches HTTP/1
 // requests by their Host header (case-insensitive, port ignored;
-// "*.example.com" matches every subdomain); one with a Prefix matches
-// connections whose first bytes are that prefix; one with neither matches
-// everything (a default, put it last).
+// "*.example.com" matches every subdomain; a head that is not well-formed
+// HTTP/1 up to its Host line has no Host, see httphost.go); one with a
+// Prefix matches connections whose first bytes are that prefix; one with
+// neither matches everything (a default, put it last).
 type Rule struct {
 	Host    string
 	Prefix  string
@@ -25,11 +24,14 @@ type Rule struct {
 }
 
 // Routes returns a RouteFunc that tries rules in order and picks the first
-// that matches. It asks for more bytes while an earlier rule cannot tell
-// yet (a Host rule waits for the header line, a Prefix rule for as many
-// bytes as the prefix), so a later rule never wins over an earlier one just
-// because it decided sooner. The returned function keeps no state and is
-// safe for concurrent use.
+// that matches. Its decision does not depend on how the bytes were split:
+// once it returns a backend or ErrNoRoute for some bytes, it returns the
+// same for every longer input that starts with them. So it asks for more
+// bytes while an earlier rule cannot tell yet (a Host rule waits for the
+// Host line and the byte after it, a Prefix rule for as many bytes as the
+// prefix), and a later rule never wins over an earlier one just because it
+// decided sooner. The returned function keeps no state and is safe for
+// concurrent use.
 func Routes(rules ...Rule) RouteFunc {
 	rules = append([]Rule(nil), rules...)
 	for i := range rules {
@@ -139,76 +141,4 @@ func matchHost(pattern, host string, hs hostState) match {
 		return matched
 	}
 	return nomatch
-}
-
-type hostState uint8
-
-const (
-	hostUnknown hostState = iota // not looked at yet
-	hostFound
-	hostMore // the header may still come
-	hostNone // not HTTP, or the headers ended without a Host
-)
-
-// httpHost finds the Host header of an HTTP/1 request head that may be
-// incomplete, lower-cased and without its port.
-func httpHost(b []byte) (string, hostState) {
-	line, rest, ok := cutLine(b)
-	if !ok {
-		if !methodPrefix(b) {
-			return "", hostNone
-		}
-		return "", hostMore
-	}
-	if !requestLine(line) {
-		return "", hostNone
-	}
-	for {
-		if line, rest, ok = cutLine(rest); !ok {
-			return "", hostMore
-		}
-		if len(line) == 0 {
-			return "", hostNone // end of the head, no Host
-		}
-		name, value, found := bytes.Cut(line, []byte(":"))
-		if found && strings.EqualFold(string(bytes.TrimSpace(name)), "host") {
-			return hostName(string(bytes.TrimSpace(value))), hostFound
-		}
-	}
-}
-
-// cutLine splits off one line ending in LF (a CR before it is dropped).
-func cutLine(b []byte) (line, rest []byte, ok bool) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return nil, b, false
-	}
-	return bytes.TrimSuffix(b[:i], []byte("\r")), b[i+1:], true
-}
-
-// methodPrefix reports whether b can still be the start of a request line:
-// upper-case letters, then a space.
-func methodPrefix(b []byte) bool {
-	for i, c := range b {
-		if c == ' ' {
-			return i > 0
-		}
-		if c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// requestLine reports whether line is "METHOD TARGET HTTP/x.y".
-func requestLine(line []byte) bool {
-	f := bytes.Fields(line)
-	return len(f) == 3 && methodPrefix(f[0]) && bytes.HasPrefix(f[2], []byte("HTTP/"))
-}
-
-func hostName(h string) string {
-	if host, _, err := net.SplitHostPort(h); err == nil {
-		h = host
-	}
-	return strings.ToLower(strings.TrimSuffix(h, "."))
 }

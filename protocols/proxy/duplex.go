@@ -125,7 +125,7 @@ func (s *session) tee(p []byte) {
 	if _, err := b.Write(p); err != nil {
 		return
 	}
-	s.set.stats.toBackend.Add(uint64(len(p)))
+	s.wroteToBackend(len(p))
 	s.dup.send(p)
 	if b.OutboundSize() >= s.set.Buffer && !s.paused {
 		s.paused = true

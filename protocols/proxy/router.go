@@ -106,7 +106,7 @@ func (s *session) peekData(p []byte) {
 		return
 	}
 	if _, err := s.backend.Write(pk.buf); err == nil { // queued ahead of anything the proxy moves
-		s.set.stats.toBackend.Add(uint64(len(pk.buf)))
+		s.wroteToBackend(len(pk.buf))
 	}
 }
 

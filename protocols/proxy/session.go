@@ -20,11 +20,12 @@ type session struct {
 	set        *settings
 	client     *reactor.Conn
 	backend    *reactor.Conn
-	addr       string // the backend's address
-	backendUp  bool   // the backend connect completed
-	clientEOF  bool   // the client shut down its write side
-	backendEOF bool   // the backend shut down its write side
-	paused     bool   // Duplex: the client is paused for a full backend
+	addr       string        // the backend's address
+	backendUp  bool          // the backend connect completed
+	held       atomic.Uint64 // client bytes queued on the backend while it connects (atomic for WithProxyCounter)
+	clientEOF  bool          // the client shut down its write side
+	backendEOF bool          // the backend shut down its write side
+	paused     bool          // Duplex: the client is paused for a full backend
 	dup        *staging
 	peek       *peek
 }
@@ -44,7 +45,7 @@ func (h clientSide) Unbind(_ *reactor.Conn, reason error)  { h.s.clientGone(reas
 type backendSide struct{ s *session }
 
 func (h backendSide) PostInit(*reactor.Conn)               {}
-func (h backendSide) ConnectionCompleted(*reactor.Conn)    { h.s.backendUp = true }
+func (h backendSide) ConnectionCompleted(*reactor.Conn)    { h.s.backendConnected() }
 func (h backendSide) ReceiveData(*reactor.Conn, []byte)    {}
 func (h backendSide) PeerClosedWrite(*reactor.Conn)        { h.s.backendClosedWrite() }
 func (h backendSide) OutboundDrained(*reactor.Conn)        { h.s.backendDrained() }
@@ -77,7 +78,9 @@ func (s *session) start(c *reactor.Conn) {
 
 // dial connects the backend and joins it to the client: backend to client
 // always by proxy; client to backend by proxy too unless a Duplex copies
-// the client's bytes itself. It reports whether the connect started.
+// the client's bytes itself. Until the connect completes, what the client
+// sends is only held for the backend (s.held), not counted as delivered.
+// It reports whether the connect started.
 func (s *session) dial(addr string) bool {
 	s.addr = addr
 	r := s.client.Reactor()
@@ -93,10 +96,35 @@ func (s *session) dial(addr string) bool {
 		return false // failed at once; its Unbind closes the client
 	}
 	if s.dup == nil {
-		s.client.ProxyTo(b, s.proxyOpts(&s.set.stats.toBackend)...)
+		s.client.ProxyTo(b, s.proxyOpts(&s.held)...)
 	}
 	b.ProxyTo(s.client, s.proxyOpts(&s.set.stats.toClient)...)
 	return true
+}
+
+// backendConnected counts the bytes held for the backend while it
+// connected, which it is now sent, and from then on counts the client's
+// bytes as they are handed to it. The held bytes of a backend that never
+// connects are never counted.
+func (s *session) backendConnected() {
+	s.backendUp = true
+	s.set.stats.toBackend.Add(s.held.Swap(0))
+	if s.client.Proxying() {
+		// The same target, now counted in the Stats. It fails only for a
+		// backend whose write side is already shut (the client half-closed
+		// while it connected): the client sends nothing more then.
+		s.client.ProxyTo(s.backend, s.proxyOpts(&s.set.stats.toBackend)...)
+	}
+}
+
+// wroteToBackend counts n client bytes just written to the backend: as
+// delivered once it is up, as held while it connects.
+func (s *session) wroteToBackend(n int) {
+	if s.backendUp {
+		s.set.stats.toBackend.Add(uint64(n))
+	} else {
+		s.held.Add(uint64(n))
+	}
 }
 
 func (s *session) connectFailed(err error) {
@@ -116,7 +144,7 @@ func (s *session) fromClient(p []byte) {
 		s.tee(p)
 	case s.backend != nil:
 		if _, err := s.backend.Write(p); err == nil {
-			s.set.stats.toBackend.Add(uint64(len(p)))
+			s.wroteToBackend(len(p))
 		}
 	}
 }

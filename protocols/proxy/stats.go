@@ -22,7 +22,7 @@ type Stats struct {
 type Snapshot struct {
 	Accepted        uint64 // client connections accepted
 	Active          int64  // client connections open now
-	BytesToBackend  uint64 // client bytes handed to the (production) backend
+	BytesToBackend  uint64 // client bytes handed to a connected (production) backend; none for one that never connects
 	BytesToClient   uint64 // backend bytes handed to clients
 	ConnectFailures uint64 // backend connects that failed (refused, timed out, unresolvable)
 	RouteFailures   uint64 // Router connections closed without a route

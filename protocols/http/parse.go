@@ -3,7 +3,6 @@ package http
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,6 +14,11 @@ import (
 // complete head to net/http's ReadRequest (request line, headers, URL,
 // Content-Length and Transfer-Encoding validation are net/http's), then
 // frames the body (Content-Length or chunked) within the limits.
+//
+// A body is buffered into the request, or, once the caller asks for it
+// with stream after the head, handed out in runs as it arrives. A bounded
+// parser buffers no more than the room its caller granted: when it needs
+// more it says how much (serverNeedRoom) and waits to be granted it.
 type serverParser struct {
 	maxHead int   // request line and header block, final empty line included
 	maxBody int64 // decoded body
@@ -27,6 +31,11 @@ type serverParser struct {
 	body    []byte
 	left    int64 // Content-Length bytes still to come
 	chunk   chunkedDecoder
+
+	streaming bool  // the current body is handed out, not buffered
+	streamed  int64 // streaming: body bytes handed out so far
+	bounded   bool  // buffering is bounded by room
+	room      int64 // bounded: body bytes the parser may still buffer
 }
 
 type serverParseState uint8
@@ -43,7 +52,9 @@ type serverEventKind uint8
 const (
 	serverNeedMore   serverEventKind = iota // everything given was consumed; no complete request yet
 	serverGotHead                           // a head whose body follows; the request is not complete
-	serverGotRequest                        // a complete request
+	serverGotBody                           // a run of a streamed body (data)
+	serverNeedRoom                          // buffering the body needs n more bytes of room (grant)
+	serverGotRequest                        // a complete request (for a streamed body: its end)
 	serverGotError                          // a request the server must refuse; stop parsing
 )
 
@@ -51,17 +62,14 @@ type serverEvent struct {
 	kind serverEventKind
 	req  *http.Request
 	err  *serverRequestError
+	data []byte // serverGotBody: a subslice of parse's data
+	n    int64  // serverNeedRoom
 }
 
 // serverMaxLeadingEmpty bounds the CR and LF bytes ignored before a
 // request: two empty lines, which is what net/http skips (it peeks 4
 // bytes).
 const serverMaxLeadingEmpty = 4
-
-// serverInitialBody bounds the first allocation for a body, so that a
-// client announcing a large Content-Length and sending nothing costs
-// little.
-const serverInitialBody = 64 << 10
 
 // parse consumes a prefix of data and reports what it found. The caller
 // calls it again with the rest until it has consumed everything (or got an
@@ -233,76 +241,4 @@ func serverCheckHead(req *http.Request, block []byte) (serverEvent, bool) {
 		req.Close = true
 	}
 	return serverEvent{}, true
-}
-
-func (p *serverParser) bodyTooLarge() serverEvent {
-	return serverFail(http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("request body larger than %d bytes", p.maxBody), nil)
-}
-
-func (p *serverParser) parseBody(data []byte) (int, serverEvent) {
-	n := int(min(int64(len(data)), p.left))
-	p.body = append(p.body, data[:n]...)
-	p.left -= int64(n)
-	if p.left > 0 {
-		return n, serverEvent{}
-	}
-	return n, p.complete()
-}
-
-// parseChunked decodes a chunked body with the shared decoder, refusing a
-// chunk that would pass the body limit as soon as its size is read.
-func (p *serverParser) parseChunked(data []byte) (int, serverEvent) {
-	c := &p.chunk
-	n := 0
-	for n < len(data) {
-		m, body, err := c.decode(data[n:])
-		n += m
-		if err != nil {
-			return n, serverChunkedFail(err)
-		}
-		p.body = append(p.body, body...)
-		if c.done() {
-			if tr := c.trailers(); tr != nil {
-				if p.req.Trailer == nil {
-					p.req.Trailer = make(http.Header, len(tr))
-				}
-				for k, v := range tr {
-					p.req.Trailer[k] = v
-				}
-			}
-			return n, p.complete()
-		}
-		if c.chunkLeft() > p.maxBody-int64(len(p.body)) {
-			return n, p.bodyTooLarge()
-		}
-	}
-	return n, serverEvent{}
-}
-
-// serverChunkedFail turns a chunked decoding error into the answer: 431
-// for a trailer over the head limit, else 400.
-func serverChunkedFail(err error) serverEvent {
-	switch {
-	case errors.Is(err, errChunkedTrailerTooLarge):
-		return serverFail(http.StatusRequestHeaderFieldsTooLarge, "trailer too large", nil)
-	case errors.Is(err, errChunkedTrailer):
-		return serverFail(http.StatusBadRequest, "malformed trailer", err)
-	}
-	return serverFail(http.StatusBadRequest, "malformed chunked body", err)
-}
-
-// complete hands out the current request with its body and resets the
-// parser for the next one.
-func (p *serverParser) complete() serverEvent {
-	req := p.req
-	if len(p.body) == 0 {
-		req.Body = http.NoBody
-	} else {
-		b := &serverBody{data: p.body}
-		b.Reset(p.body)
-		req.Body = b
-	}
-	p.req, p.body, p.state, p.lead = nil, nil, serverStateHead, 0
-	return serverEvent{kind: serverGotRequest, req: req}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/evmachine/evmachine/reactor"
 )
@@ -38,10 +39,15 @@ type Response struct {
 	req      *http.Request // nil for the server's own refusals
 	header   http.Header
 	status   int
-	written  int64  // body bytes the handler wrote
-	declared int64  // Content-Length the head announced; -1 for none
-	body     []byte // body written before the head went out
-	held     []byte // bytes ready while earlier answers are not done
+	written  int64     // body bytes the handler wrote
+	declared int64     // Content-Length the head announced; -1 for none
+	body     []byte    // body written before the head went out (for HEAD: its first 512 bytes, to sniff)
+	held     []byte    // bytes ready while earlier answers are not done
+	mem      int64     // body memory the request holds (given back at End)
+	progress time.Time // the handler last made progress: the answer timeout counts from here
+
+	onDrained func()
+	onClose   func(error)
 
 	wroteHeader bool // the status is fixed
 	started     bool // the head went out (or is held): the body streams
@@ -50,7 +56,11 @@ type Response struct {
 	closeAfter  bool // close the connection after this answer
 	isHead      bool // a HEAD request: no body is sent
 	http10      bool // the client speaks HTTP/1.0
+	routed      bool // a ServeMux found a Handler for the request
 }
+
+// serverSniffLen is how much of a body http.DetectContentType looks at.
+const serverSniffLen = 512
 
 func newResponse(sc *serverConn, req *http.Request) *Response {
 	w := &Response{sc: sc, req: req, declared: -1}
@@ -146,6 +156,9 @@ func (w *Response) Write(p []byte) (int, error) {
 		return 0, http.ErrBodyNotAllowed
 	}
 	if w.isHead {
+		if room := serverSniffLen - len(w.body); room > 0 && !w.started {
+			w.body = append(w.body, p[:min(len(p), room)]...) // for the sniffed Content-Type
+		}
 		w.written += int64(len(p))
 		return len(p), nil
 	}
@@ -159,6 +172,7 @@ func (w *Response) Write(p []byte) (int, error) {
 		p, err = p[:w.declared-w.written], http.ErrContentLength
 	}
 	w.written += int64(len(p))
+	w.progress = w.sc.c.Reactor().Now()
 	w.send(p)
 	return len(p), err
 }
@@ -180,12 +194,14 @@ func (w *Response) Flush() {
 		return
 	}
 	w.started = true
+	w.progress = w.sc.c.Reactor().Now()
 	buf := serverGetBuf()
 	*buf = w.appendHead(*buf, false)
 	w.emit(*buf)
 	serverPutBuf(buf)
-	if body := w.body; len(body) > 0 {
-		w.body = nil
+	body := w.body
+	w.body = nil
+	if len(body) > 0 && !w.isHead {
 		w.send(body)
 	}
 }
@@ -201,8 +217,14 @@ func (w *Response) End() {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.ended = true
+	w.releaseBody()
 	if w.sc.closed {
 		return
+	}
+	if b := w.sc.stream; b != nil && b.w == w {
+		// Answered before its body arrived: the rest of the body is not
+		// read, so the connection cannot carry another request.
+		w.closeAfter, w.sc.cont = true, false
 	}
 	switch {
 	case !w.started:
@@ -262,12 +284,17 @@ func (w *Response) emit(b []byte) {
 
 // fail replaces the answer by status after a panic, if nothing went out
 // yet; otherwise the connection closes after what was sent.
-func (w *Response) fail(status int) {
+func (w *Response) fail(status int) { w.failWith(status, http.StatusText(status)) }
+
+// failWith replaces the answer by status and reason if nothing went out
+// yet; otherwise the connection closes after what was sent.
+func (w *Response) failWith(status int, reason string) {
 	if w.ended && w.started {
 		return
 	}
 	if w.started {
 		w.ended, w.closeAfter = true, true
+		w.releaseBody()
 		if len(w.sc.queue) > 0 && w.sc.queue[0] == w {
 			w.sc.advance()
 		}
@@ -277,8 +304,40 @@ func (w *Response) fail(status int) {
 	w.wroteHeader, w.ended = false, false
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
-	w.WriteString(http.StatusText(status) + "\n")
+	w.WriteString(reason + "\n")
 	w.End()
+}
+
+// OnDrained registers fn to run on the loop whenever everything written
+// for this answer (and the ones before it on the connection) has been
+// handed to the kernel after a backlog built up: the moment for a
+// streaming handler to write more. The pattern: write while OutboundSize
+// is below your mark, then return and go on in fn. It is not called after
+// End.
+func (w *Response) OnDrained(fn func()) { w.onDrained = fn }
+
+// OnClose registers fn to run on the loop if the connection closes before
+// the answer has ended: the client went away (or the server stopped). The
+// reason is the connection's (io.EOF, a reset, reactor.ErrStopped, ...).
+// The request's context is cancelled at the same time.
+func (w *Response) OnClose(fn func(reason error)) { w.onClose = fn }
+
+// gone is the connection's end for an answer still queued.
+func (w *Response) gone(reason error) {
+	w.releaseBody()
+	if !w.ended && w.onClose != nil {
+		fn := w.onClose
+		w.onClose = nil
+		fn(reason)
+	}
+}
+
+// releaseBody gives back the body memory the request held.
+func (w *Response) releaseBody() {
+	if w.mem > 0 {
+		w.sc.releaseMem(w.mem)
+		w.mem = 0
+	}
 }
 
 var _ interface {

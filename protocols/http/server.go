@@ -20,6 +20,8 @@ const (
 	DefaultReadTimeout       = 60 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
 	DefaultMaxPipelined      = 16
+	DefaultMaxBodyMemory     = 64 << 20 // buffered request bodies of all connections together
+	DefaultAnswerTimeout     = 60 * time.Second
 )
 
 // serverHighWater is the outbound backlog beyond which a connection stops
@@ -29,9 +31,11 @@ const (
 const serverHighWater = 256 << 10
 
 // Handler answers HTTP requests on the reactor goroutine. Serve is called
-// once per request, with the request's body already read; it must not
-// block. It completes w before returning or at any later time on the loop
-// (after a timer, a Defer, another connection's reply), by calling w.End.
+// once per request, with the request's body already read (unless the
+// Handler is a BodyStreamer that streams it); it must not block. It
+// completes w before returning or at any later time on the loop (after a
+// timer, a Defer, another connection's reply), by calling w.End; an answer
+// that makes no progress for the Server's AnswerTimeout is ended for it.
 type Handler interface {
 	Serve(w *Response, req *http.Request)
 }
@@ -51,8 +55,18 @@ type Server struct {
 	Handler Handler
 	// MaxHeaderBytes bounds the request line and headers (431 beyond).
 	MaxHeaderBytes int
-	// MaxBodyBytes bounds a request body (413 beyond).
+	// MaxBodyBytes bounds a request body, buffered or streamed (413
+	// beyond).
 	MaxBodyBytes int64
+	// MaxBodyMemory bounds the memory the buffered request bodies of all
+	// the Server's connections hold at once (default 64 MiB): from the
+	// moment a body starts arriving until its answer ends. A body reserves
+	// its Content-Length before it is read (a chunked one reserves as it
+	// grows); a connection whose body does not fit waits, not read, until
+	// others give memory back, within ReadTimeout. A chunked body that
+	// cannot grow, and a body larger than MaxBodyMemory itself, are
+	// refused (503, 413). Streamed bodies (BodyStreamer) do not count.
+	MaxBodyMemory int64
 	// ReadHeaderTimeout bounds the time from a request's first byte to the
 	// end of its headers (408 and close beyond).
 	ReadHeaderTimeout time.Duration
@@ -62,6 +76,13 @@ type Server struct {
 	// IdleTimeout closes a keep-alive connection that has answered every
 	// request and received nothing new for this long.
 	IdleTimeout time.Duration
+	// AnswerTimeout bounds how long an answer may go without progress
+	// (default 60 s): from the request until the handler's End or first
+	// Flush, then between the writes of a streamed body. Past it, the
+	// answer is replaced by 503 if nothing went out yet, else the
+	// connection closes; either way a warning names the request and its
+	// route.
+	AnswerTimeout time.Duration
 	// MaxPipelined bounds how many requests of one connection may await
 	// their answers; further requests are not read (TCP pushes back on the
 	// client) until one is answered.
@@ -72,6 +93,8 @@ type Server struct {
 	shuttingDown atomic.Bool
 	mu           sync.Mutex // guards reg
 	reg          serverRegistry
+	memOnce      sync.Once
+	mem          serverMemory
 }
 
 // serverLimits are a Server's fields with the defaults applied.
@@ -79,6 +102,7 @@ type serverLimits struct {
 	maxHead                        int
 	maxBody                        int64
 	headTimeout, readTimeout, idle time.Duration
+	answer                         time.Duration
 	maxPipelined                   int
 	log                            *slog.Logger
 }
@@ -90,6 +114,7 @@ func (s *Server) limits() serverLimits {
 		headTimeout:  serverPick(s.ReadHeaderTimeout, DefaultReadHeaderTimeout, 0),
 		readTimeout:  serverPick(s.ReadTimeout, DefaultReadTimeout, 0),
 		idle:         serverPick(s.IdleTimeout, DefaultIdleTimeout, 0),
+		answer:       serverPick(s.AnswerTimeout, DefaultAnswerTimeout, 0),
 		maxPipelined: serverPick(s.MaxPipelined, DefaultMaxPipelined, 1<<30),
 		log:          s.Logger,
 	}

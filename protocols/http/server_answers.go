@@ -22,6 +22,7 @@ func (sc *serverConn) write(b []byte) {
 	sc.c.Write(b)
 }
 
+// flushBatch sends the answers batched during a parse in one write.
 func (sc *serverConn) flushBatch() {
 	if sc.batch == nil {
 		return
@@ -31,17 +32,19 @@ func (sc *serverConn) flushBatch() {
 	}
 	serverPutBuf(sc.batch)
 	sc.batch = nil
+	sc.notifyDrained()
 }
 
 // advance writes what the oldest answers have ready and retires the
 // complete ones; the next one then becomes the oldest and its held bytes
 // go out. It is called whenever the oldest answer may have progressed.
 func (sc *serverConn) advance() {
+	promoted := false
 	for len(sc.queue) > 0 && !sc.closed {
 		w := sc.queue[0]
 		if len(w.held) > 0 {
 			sc.write(w.held)
-			w.held = nil
+			w.held, promoted = nil, true
 		}
 		if !w.ended {
 			break
@@ -56,23 +59,34 @@ func (sc *serverConn) advance() {
 	}
 	if len(sc.queue) == 0 {
 		sc.idleSince = sc.c.Reactor().Now()
-		if sc.closing {
+		if sc.closing && sc.stream == nil {
 			sc.finish()
 			return
 		}
-		if sc.cont && !sc.inData {
-			sc.sendContinue()
-		}
+	}
+	if sc.cont && !sc.inData && !sc.earlierPending() {
+		sc.sendContinue()
 	}
 	sc.resume()
 	if sc.inData {
 		return
 	}
-	if sc.eof && len(sc.queue) == 0 && len(sc.input) == 0 {
-		sc.finish()
+	if promoted {
+		sc.notifyDrained()
+	}
+	sc.atEOF()
+	sc.updateTimer()
+}
+
+// notifyDrained tells the oldest answer, if it asked with OnDrained, that
+// everything written so far has gone to the kernel.
+func (sc *serverConn) notifyDrained() {
+	if len(sc.queue) == 0 || sc.closed {
 		return
 	}
-	sc.updateTimer()
+	if w := sc.queue[0]; w.onDrained != nil && !w.ended && w.OutboundSize() == 0 {
+		w.onDrained()
+	}
 }
 
 // finish closes the connection once what is written has been sent.

@@ -2,8 +2,6 @@ package http
 
 import (
 	"context"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -24,14 +22,18 @@ type serverConn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	batch   *[]byte // answers written during one ReceiveData, sent in one write
-	inData  bool    // parsing: answers go to batch, and parsing is not re-entered
-	closing bool    // no more requests are read; close once the queue is answered
-	closed  bool    // Unbind ran
-	eof     bool    // the peer sent FIN: answer what was received, then close
-	paused  bool    // reading paused by the server (queue full or backlog)
-	cont    bool    // a 100 Continue is owed to the request being read
-	served  bool    // a request has been received
+	batch   *[]byte     // answers written during one ReceiveData, sent in one write
+	inData  bool        // parsing: answers go to batch, and parsing is not re-entered
+	closing bool        // no more requests are read; close once the queue is answered
+	closed  bool        // Unbind ran
+	eof     bool        // the peer sent FIN: answer what was received, then close
+	paused  bool        // reading paused by the server (queue full or backlog)
+	cont    bool        // a 100 Continue is owed to the request being read
+	served  bool        // a request has been received
+	memWait bool        // waiting for body memory (memGranted)
+	memWant int64       // the reservation waited for; guarded by the Server's memory lock
+	mem     int64       // body memory reserved for the request being read
+	stream  *BodyStream // the streamed body being read
 
 	// Timeouts: one timer, armed lazily (see server_timeouts.go).
 	tm        *timer.Timer
@@ -51,7 +53,7 @@ func newServerConn(s *Server, c *reactor.Conn) *serverConn {
 	lim := s.limits()
 	return &serverConn{
 		s: s, lim: lim, c: c,
-		p: serverParser{maxHead: lim.maxHead, maxBody: lim.maxBody},
+		p: serverParser{maxHead: lim.maxHead, maxBody: lim.maxBody, bounded: s.memory().max > 0},
 	}
 }
 
@@ -76,7 +78,7 @@ func (sc *serverConn) ConnectionCompleted(*reactor.Conn) {}
 
 // ReceiveData parses what arrived and serves every complete request.
 func (sc *serverConn) ReceiveData(_ *reactor.Conn, data []byte) {
-	if sc.closing {
+	if !sc.reading() {
 		return // the connection is finishing its answers; later requests are ignored
 	}
 	if len(sc.input) > 0 { // only if a read slipped in while pausing
@@ -95,7 +97,7 @@ func (sc *serverConn) run(data []byte) {
 		rest := sc.consume(data)
 		sc.inData = false
 		sc.flushBatch() // may clear the backlog that made consume stop
-		if len(rest) == 0 || sc.closing || sc.closed {
+		if len(rest) == 0 || !sc.reading() {
 			sc.input = nil
 			break
 		}
@@ -105,24 +107,22 @@ func (sc *serverConn) run(data []byte) {
 		}
 		data = rest
 	}
-	if sc.paused && len(sc.input) == 0 && !sc.closing && !sc.closed {
+	if sc.paused && len(sc.input) == 0 && sc.reading() && !sc.mustWait() {
 		sc.paused = false
 		sc.c.Resume()
 	}
-	if sc.cont && len(sc.queue) == 0 && !sc.closing {
+	if sc.cont && !sc.earlierPending() && !sc.closing {
 		sc.sendContinue()
 	}
-	if sc.eof && len(sc.queue) == 0 && len(sc.input) == 0 {
-		sc.finish()
-	}
+	sc.atEOF()
 	sc.updateTimer()
 }
 
 // consume parses requests from data until it is used up, the connection
-// must wait (pipeline full or outbound backlog), or it is closing, and
-// returns what it did not parse.
+// must wait (pipeline full, outbound backlog, body memory, a held body
+// stream), or it is closing, and returns what it did not parse.
 func (sc *serverConn) consume(data []byte) []byte {
-	for len(data) > 0 && !sc.closing {
+	for (len(data) > 0 || sc.p.ending()) && sc.reading() {
 		if sc.mustWait() {
 			sc.pause()
 			return data
@@ -132,6 +132,10 @@ func (sc *serverConn) consume(data []byte) []byte {
 		switch ev.kind {
 		case serverGotHead:
 			sc.onHead(ev.req)
+		case serverGotBody:
+			sc.stream.deliver(ev.data)
+		case serverNeedRoom:
+			sc.grow(ev.n)
 		case serverGotRequest:
 			sc.onRequest(ev.req)
 		case serverGotError:
@@ -144,14 +148,16 @@ func (sc *serverConn) consume(data []byte) []byte {
 	return nil
 }
 
-// mustWait reports whether new requests must wait: too many answers are
-// pending, or the peer is not reading them.
+// mustWait reports whether parsing must wait: too many answers are
+// pending, the peer is not reading them, the body being read waits for
+// memory, or its stream is held by the handler.
 func (sc *serverConn) mustWait() bool {
 	backlog := sc.c.OutboundSize()
 	if sc.batch != nil {
 		backlog += len(*sc.batch)
 	}
-	return len(sc.queue) >= sc.lim.maxPipelined || backlog > serverHighWater
+	return len(sc.queue) >= sc.lim.maxPipelined || backlog > serverHighWater ||
+		sc.memWait || sc.stream != nil && sc.stream.held()
 }
 
 func (sc *serverConn) pause() {
@@ -162,10 +168,11 @@ func (sc *serverConn) pause() {
 }
 
 // resume parses the input kept while paused (run then reads again once
-// it is all parsed). It is called when an answer completes or the backlog
-// drains; inside a parse it does nothing (the parse loop goes on itself).
+// it is all parsed). It is called when an answer completes, the backlog
+// drains, memory is granted or a stream is resumed; inside a parse it does
+// nothing (the parse loop goes on itself).
 func (sc *serverConn) resume() {
-	if !sc.paused || sc.inData || sc.closing || sc.closed || sc.mustWait() {
+	if !sc.paused || sc.inData || !sc.reading() || sc.mustWait() {
 		return
 	}
 	data := sc.input
@@ -173,81 +180,18 @@ func (sc *serverConn) resume() {
 	sc.run(data)
 }
 
-// onHead handles a head whose body is still to come: Expect.
-func (sc *serverConn) onHead(req *http.Request) {
-	exp := req.Header.Get("Expect")
-	switch {
-	case exp == "":
-	case !strings.EqualFold(exp, "100-continue"):
-		sc.refuse(&serverRequestError{status: http.StatusExpectationFailed, reason: "unsupported Expect: " + exp})
-	case req.ProtoAtLeast(1, 1):
-		sc.cont = true // sent once the parse stops in the body with nothing ahead of it
-	}
+// reading reports whether the connection still reads: new requests, or
+// the body of the streamed request once it is closing.
+func (sc *serverConn) reading() bool {
+	return !sc.closed && (!sc.closing || sc.stream != nil)
 }
 
-// sendContinue writes the interim 100 Continue owed to the request whose
-// body is being read, once every earlier request is answered.
-func (sc *serverConn) sendContinue() {
-	sc.cont = false
-	if sc.p.readingBody() {
-		sc.c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+// earlierPending reports whether answers to requests before the one being
+// read are still pending (a 100 Continue waits for them).
+func (sc *serverConn) earlierPending() bool {
+	n := len(sc.queue)
+	if sc.stream != nil {
+		n-- // the streamed request's own answer
 	}
-}
-
-// onRequest queues a complete request's Response and calls the Handler.
-func (sc *serverConn) onRequest(req *http.Request) {
-	sc.cont, sc.served = false, true
-	sc.reqStart = time.Time{}
-	req.RemoteAddr = sc.remote
-	req = req.WithContext(sc.ctx)
-	w := newResponse(sc, req)
-	sc.queue = append(sc.queue, w)
-	if w.closeAfter {
-		sc.closing = true // later requests on this connection are ignored
-	}
-	sc.s.serve(&sc.lim, w, req)
-}
-
-// refuse answers a request the parser (or onHead) refused and closes the
-// connection after the answers owed before it.
-func (sc *serverConn) refuse(e *serverRequestError) {
-	sc.lim.log.Debug("http server: refusing request", "remote", sc.remote, "status", e.status, "err", e)
-	sc.closing = true
-	sc.pause() // nothing more is read; the connection closes after this answer
-	w := newResponse(sc, nil)
-	sc.queue = append(sc.queue, w)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(e.status)
-	w.WriteString(e.reason + "\n")
-	w.End()
-}
-
-// OutboundDrained resumes a connection paused for its backlog.
-func (sc *serverConn) OutboundDrained(*reactor.Conn) { sc.resume() }
-
-// PeerClosedWrite: the client sent FIN. Requests already received are
-// answered (also those kept while paused), then the connection closes.
-func (sc *serverConn) PeerClosedWrite(*reactor.Conn) {
-	sc.eof = true
-	if len(sc.queue) == 0 && len(sc.input) == 0 {
-		sc.finish()
-	}
-}
-
-// Unbind ends every pending answer: their writes fail from now on, and
-// each request's context is cancelled.
-func (sc *serverConn) Unbind(*reactor.Conn, error) {
-	sc.closed, sc.closing = true, true
-	if sc.cancel != nil {
-		sc.cancel()
-	}
-	if sc.tm != nil {
-		sc.tm.Cancel()
-	}
-	if sc.batch != nil {
-		serverPutBuf(sc.batch)
-		sc.batch = nil
-	}
-	sc.queue, sc.input = nil, nil
-	sc.s.unregister(sc)
+	return n > 0
 }

@@ -109,7 +109,7 @@ func TestServerBodyTimeout(t *testing.T) {
 
 func TestServerIdleTimeout(t *testing.T) {
 	var answer *Response
-	r, clk, addr := serverFakeStart(t, &Server{IdleTimeout: 30 * time.Second, Handler: HandlerFunc(func(w *Response, req *http.Request) {
+	r, clk, addr := serverFakeStart(t, &Server{IdleTimeout: 30 * time.Second, AnswerTimeout: time.Hour, Handler: HandlerFunc(func(w *Response, req *http.Request) {
 		if req.URL.Path == "/later" {
 			answer = w // answered by the test, much later
 			return

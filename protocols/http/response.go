@@ -316,15 +316,16 @@ func (w *Response) failWith(status int, reason string) {
 // End.
 func (w *Response) OnDrained(fn func()) { w.onDrained = fn }
 
-// OnClose registers fn to run on the loop if the connection closes before
-// the answer has ended: the client went away (or the server stopped). The
-// reason is the connection's (io.EOF, a reset, reactor.ErrStopped, ...).
-// The request's context is cancelled at the same time.
+// OnClose registers fn to run once on the loop if the client goes away
+// before the answer has ended: the connection closed (reason: a reset,
+// reactor.ErrStopped, ...; the request's context is cancelled then), or
+// the client ended its sending side (reason io.EOF), which is how an HTTP
+// client that gave up shows it. After io.EOF the answer may still be
+// completed, for a client that only half-closed.
 func (w *Response) OnClose(fn func(reason error)) { w.onClose = fn }
 
-// gone is the connection's end for an answer still queued.
-func (w *Response) gone(reason error) {
-	w.releaseBody()
+// clientGone runs OnClose for an answer still under way.
+func (w *Response) clientGone(reason error) {
 	if !w.ended && w.onClose != nil {
 		fn := w.onClose
 		w.onClose = nil

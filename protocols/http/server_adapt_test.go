@@ -137,7 +137,7 @@ func TestServerAnswersAfterClientHalfClose(t *testing.T) {
 	})})
 	c, br := serverDial(t, addr)
 	serverSend(t, c, serverRequest("GET", "/one", "")+serverRequest("GET", "/two", ""))
-	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+	closeWrite(t, c)
 	_, body := serverRead(t, br, "GET")
 	assert.Equal(t, "/one", body)
 	_, body = serverRead(t, br, "GET")

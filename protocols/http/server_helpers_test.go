@@ -105,3 +105,9 @@ var serverEcho = HandlerFunc(func(w *Response, req *http.Request) {
 func serverRequest(method, path, extra string) string {
 	return method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n"
 }
+
+// closeWrite sends FIN on c.
+func closeWrite(t testing.TB, c net.Conn) {
+	t.Helper()
+	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,13 +51,18 @@ func (sc *serverConn) onRequest(req *http.Request) {
 		sc.endStream()
 		return
 	}
-	sc.dispatch(req, true)
+	sc.dispatch(req)
 }
 
-// dispatch queues the Response to req and calls the Handler. The answer's
-// timeout starts now for a complete request, and at the end of the body
-// for a streamed one.
-func (sc *serverConn) dispatch(req *http.Request, complete bool) *Response {
+// dispatch queues the Response to req and calls the Handler.
+func (sc *serverConn) dispatch(req *http.Request) {
+	w := sc.answer(req, true)
+	sc.s.serve(&sc.lim, w, w.req)
+}
+
+// answer queues the Response to req. Its timeout starts now for a
+// complete request, and at the end of the body for a streamed one.
+func (sc *serverConn) answer(req *http.Request, complete bool) *Response {
 	sc.served = true
 	req.RemoteAddr = sc.remote
 	req = req.WithContext(sc.ctx)
@@ -69,7 +75,6 @@ func (sc *serverConn) dispatch(req *http.Request, complete bool) *Response {
 	if w.closeAfter && complete {
 		sc.closing = true // later requests on this connection are ignored
 	}
-	sc.s.serve(&sc.lim, w, req)
 	return w
 }
 
@@ -110,9 +115,13 @@ func (sc *serverConn) OutboundDrained(*reactor.Conn) {
 }
 
 // PeerClosedWrite: the client sent FIN. Requests already received are
-// answered (also those kept while paused), then the connection closes.
+// answered (also those kept while paused), then the connection closes;
+// answers under way are told (OnClose).
 func (sc *serverConn) PeerClosedWrite(*reactor.Conn) {
 	sc.eof = true
+	for _, w := range slices.Clone(sc.queue) { // OnClose may end answers
+		w.clientGone(io.EOF)
+	}
 	sc.atEOF()
 }
 
@@ -162,7 +171,8 @@ func (sc *serverConn) Unbind(_ *reactor.Conn, reason error) {
 	queue := sc.queue
 	sc.queue, sc.input = nil, nil
 	for _, w := range queue {
-		w.gone(reason)
+		w.releaseBody()
+		w.clientGone(reason)
 	}
 	sc.s.unregister(sc)
 }

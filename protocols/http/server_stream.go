@@ -38,12 +38,13 @@ var ErrBodyStreamed = errors.New("http server: the request body is streamed: use
 // later (after a Defer or a connect). Its methods must be called on the
 // reactor goroutine.
 type BodyStream struct {
-	sc     *serverConn
-	w      *Response
-	onData func([]byte)
-	onEnd  func(error)
-	paused bool
-	done   bool
+	sc       *serverConn
+	w        *Response
+	onData   func([]byte)
+	onEnd    func(error)
+	paused   bool
+	done     bool
+	resuming bool // a tick that goes on delivering is queued
 }
 
 // RequestStream returns the streamed body of req, or nil if req's body is
@@ -53,11 +54,12 @@ func RequestStream(req *http.Request) *BodyStream {
 	return b
 }
 
-// OnData registers fn to receive each run of the body as it arrives;
-// chunk is only valid during the call. It returns b.
+// OnData registers fn to receive each run of the body as it arrives,
+// from a later tick on; chunk is only valid during the call. It returns
+// b.
 func (b *BodyStream) OnData(fn func(chunk []byte)) *BodyStream {
 	b.onData = fn
-	b.sc.resume()
+	b.wake()
 	return b
 }
 
@@ -76,12 +78,27 @@ func (b *BodyStream) OnEnd(fn func(err error)) *BodyStream {
 // read meanwhile. ReadTimeout keeps counting.
 func (b *BodyStream) Pause() { b.paused = true }
 
-// Resume goes on delivering the body after Pause.
+// Resume goes on delivering the body after Pause, from a later tick (never
+// inside the call).
 func (b *BodyStream) Resume() {
 	if b.paused {
 		b.paused = false
-		b.sc.resume()
+		b.wake()
 	}
+}
+
+// wake goes on delivering in a later tick, so that a caller setting up the
+// stream (OnData, then OnEnd) is done before anything is delivered.
+func (b *BodyStream) wake() {
+	if !b.resuming && !b.done {
+		b.resuming = true
+		b.sc.c.Reactor().NextTick(b.resumeTick)
+	}
+}
+
+func (b *BodyStream) resumeTick() {
+	b.resuming = false
+	b.sc.resume()
 }
 
 // Paused reports whether the stream is paused.
@@ -119,14 +136,19 @@ func (sc *serverConn) onStreamHead(req *http.Request) {
 	sc.stream = b
 	sc.p.stream()
 	req.Body = b
-	b.w = sc.dispatch(req, false)
+	b.w = sc.answer(req, false)
+	sc.s.serve(&sc.lim, b.w, b.w.req)
 }
 
-// endStream is the end of the streamed body: its answer's timeout starts.
+// endStream is the end of the streamed body: its answer's timeout starts,
+// and a request that asked to close ends the reading.
 func (sc *serverConn) endStream() {
 	b := sc.stream
 	sc.stream = nil
 	b.w.progress = sc.c.Reactor().Now()
+	if b.w.closeAfter {
+		sc.closing = true
+	}
 	b.finish(nil)
 }
 

@@ -16,9 +16,12 @@ import (
 // WithClientMaxConnsPerHost connections to one host at a time (requests
 // beyond wait in a queue); resolves host names off the loop (through
 // reactor.Connect); decodes Content-Length, chunked and close-delimited
-// bodies; applies a connect timeout (default 5 s) and an inactivity timeout
-// (default 10 s); and, when asked, follows redirects up to a limit. Only
-// http:// URLs are supported (the reactor has no TLS yet).
+// bodies; bounds a body collected in memory (ClientDefaultMaxBodyBytes,
+// 64 MiB; a streamed one is not bounded by default); applies a connect
+// timeout (default 5 s), an inactivity timeout (default 10 s) and, if
+// set, an overall per-request timeout (WithClientTimeout); and, when
+// asked, follows redirects up to a limit. Only http:// URLs are supported
+// (the reactor has no TLS yet).
 //
 // NewClient may be called on any goroutine; every other method of Client
 // and ClientRequest must be called on the reactor goroutine (from another

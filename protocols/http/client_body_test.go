@@ -74,6 +74,15 @@ func TestClientLargeResponse(t *testing.T) {
 		require.Len(t, res.resp.Body, 64<<20)
 		assert.Equal(t, want, sha256.Sum256(res.resp.Body))
 	})
+	t.Run("whole body, chunked, exactly the default bound", func(t *testing.T) {
+		require.Len(t, clientBigBody(), ClientDefaultMaxBodyBytes)
+		res := clientGet(t, r, c, s.URL+"?chunked=1")
+		require.NoError(t, res.err)
+		assert.Equal(t, int64(-1), res.resp.ContentLength)
+		require.Len(t, res.resp.Body, 64<<20)
+		assert.Equal(t, 64<<20, cap(res.resp.Body), "joined into one exact buffer")
+		assert.Equal(t, want, sha256.Sum256(res.resp.Body))
+	})
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("streamed, chunked=%v", chunked), func(t *testing.T) {
 			h := sha256.New()
@@ -100,7 +109,7 @@ func TestClientLargeResponse(t *testing.T) {
 			assert.Equal(t, want[:], h.Sum(nil))
 		})
 	}
-	assert.Equal(t, int64(1), s.newConns.Load(), "all three responses on one kept-alive connection")
+	assert.Equal(t, int64(1), s.newConns.Load(), "every response on one kept-alive connection")
 }
 
 func TestClientHeadAndBodilessStatuses(t *testing.T) {

@@ -20,8 +20,11 @@ type clientConn struct {
 	conn      *reactor.Conn
 	req       *ClientRequest // in flight; nil while idle
 	parser    clientParser
-	connected bool // the TCP connect completed
-	served    int  // responses completed on this connection
+	connected bool   // the TCP connect completed
+	served    int    // responses completed on this connection
+	stalled   bool   // parsing stopped at a pause of req; resume goes on from held
+	resuming  bool   // resume has scheduled the rest of the parsing
+	held      []byte // when stalled: bytes read but not parsed yet (at most one read)
 }
 
 var _ reactor.Handler = (*clientConn)(nil)
@@ -37,10 +40,14 @@ func (cc *clientConn) ConnectionCompleted(*reactor.Conn) { cc.connected = true }
 // Conn, whose Unbind then reports (or retries) the request.
 func (cc *clientConn) send(r *ClientRequest) {
 	cc.req, r.conn, r.queued = r, cc, nil
-	r.resp, r.discard = nil, false
+	r.resp, r.parts, r.partsLen, r.discard = nil, nil, 0, false
+	cc.held, cc.stalled = nil, false
 	cc.parser.reset(r.out)
 	if cc.served > 0 {
 		cc.conn.SetInactivityTimeout(cc.c.cfg.inactivity)
+	}
+	if r.paused {
+		cc.hold()
 	}
 	cc.conn.Write(r.wire)
 }
@@ -61,13 +68,31 @@ func (cc *clientConn) ReceiveData(conn *reactor.Conn, data []byte) {
 		conn.Close()
 		return
 	}
+	if cc.stalled { // not expected (a held Conn is not read), but keep the order
+		cc.held = append(cc.held, data...)
+		return
+	}
+	cc.parse(r, data)
+}
+
+// parse feeds data to the parser for r and acts on the outcome: the
+// response completed, failed, or a callback paused r (the bytes not parsed
+// are kept for resume) or cancelled it.
+func (cc *clientConn) parse(r *ClientRequest, data []byte) {
 	n, err := cc.parser.feed(data)
 	if err == errClientStop || cc.req != r {
 		return // a callback cancelled the request (or closed the client)
 	}
-	if err != nil {
+	switch {
+	case err == errClientPause:
+		cc.stalled = true
+		if n < len(data) {
+			cc.held = append([]byte(nil), data[n:]...)
+		}
+		return
+	case err != nil:
 		cc.detach()
-		conn.Close()
+		cc.conn.Close()
 		r.finish(nil, err)
 		return
 	}
@@ -83,6 +108,12 @@ func (cc *clientConn) ReceiveData(conn *reactor.Conn, data []byte) {
 func (cc *clientConn) Unbind(_ *reactor.Conn, reason error) {
 	cc.c.connGone(cc)
 	r := cc.req
+	if r != nil && cc.stalled && reason == io.EOF {
+		// Bytes held at a pause came before the end: the pause cannot hold
+		// them any longer (the parser ignores it on a closed Conn).
+		cc.parseHeld(r)
+		r = cc.req // nil if that completed or failed the request
+	}
 	if r == nil {
 		cc.c.pump(cc.host)
 		return
@@ -111,7 +142,11 @@ func (cc *clientConn) Unbind(_ *reactor.Conn, reason error) {
 func (cc *clientConn) complete(r *ClientRequest, reusable bool) {
 	cc.detach()
 	cc.served++
+	if cc.conn.Paused() { // freed by a paused request (a redirect it follows): read again
+		cc.unhold()
+	}
 	resp := r.resp
+	resp.Body = r.collected()
 	if tr := cc.parser.trailer(); tr != nil {
 		resp.Trailer = tr
 	}
@@ -189,28 +224,46 @@ func (cc *clientConn) unbindError(reason, eofErr error) error {
 	}
 }
 
-// onHead is the parser's head event: it makes the ClientResponse and
-// decides whether this response is a redirect to follow.
+// onHead is the parser's head event: it makes the ClientResponse, decides
+// whether this response is a redirect to follow, and sets the body bound
+// once OnHeaders has run (it may register Stream).
 func (cc *clientConn) onHead(hr *http.Response) error {
 	r := cc.req
 	resp := clientNewResponse(hr, r.out, r.redirects)
 	r.resp = resp
 	if cc.c.isRedirect(resp) && r.redirects < cc.c.cfg.redirects {
 		r.discard = true
-		return nil
-	}
-	if r.onHeaders != nil {
+	} else if r.onHeaders != nil {
 		r.onHeaders(resp)
 		if cc.req != r {
 			return errClientStop
 		}
 	}
-	return nil
+	cc.setBodyLimit(r)
+	return cc.pausedErr(r)
 }
 
-// clientPrealloc bounds what a Content-Length alone makes the client
-// allocate before the bytes arrive.
-const clientPrealloc = 1 << 20
+// setBodyLimit bounds the body about to arrive: a streamed one by
+// WithClientMaxBodyBytes alone, one collected (or discarded, a redirect's)
+// by the collected-body bound too.
+func (cc *clientConn) setBodyLimit(r *ClientRequest) {
+	p, cfg := &cc.parser, &cc.c.cfg
+	if r.stream != nil && !r.discard {
+		p.maxBody, p.bodyNote = cfg.maxBody, " (WithClientMaxBodyBytes)"
+		return
+	}
+	p.maxBody, p.bodyNote = cfg.maxBuffered, clientBufferedNote
+	if cfg.maxBuffered != cfg.maxBody {
+		p.bodyNote = clientDefaultNote
+	}
+}
+
+// The notes a too-large error gives after the bound.
+const (
+	clientBufferedNote = ", the bound on a body collected in memory (WithClientMaxBodyBytes)"
+	clientDefaultNote  = ", the default bound on a body collected in memory " +
+		"(ClientDefaultMaxBodyBytes; Stream the body, or set WithClientMaxBodyBytes)"
+)
 
 // onBody is the parser's body event: the bytes go to the Stream callback,
 // into the response's Body, or nowhere (a redirect being followed).
@@ -218,31 +271,15 @@ func (cc *clientConn) onBody(b []byte) error {
 	r := cc.req
 	switch {
 	case r.discard:
+		return cc.pausedErr(r)
 	case r.stream != nil:
 		r.stream(b)
 		if cc.req != r {
 			return errClientStop
 		}
+		return cc.pausedErr(r)
 	default:
-		r.resp.Body = clientAppend(r.resp.Body, b, r.resp.ContentLength)
+		r.collect(b, cc.parser.maxBody)
 	}
 	return nil
-}
-
-// clientAppend appends b to body, doubling capacity (capped at the
-// declared length, when known) so a large body is copied about once more
-// in all. Beyond the first clientPrealloc bytes it never holds more than
-// twice what actually arrived, whatever the declared length.
-func clientAppend(body, b []byte, declared int64) []byte {
-	need := len(body) + len(b)
-	if need > cap(body) {
-		newCap := max(2*cap(body), need, int(min(clientPrealloc, max(declared, 0))))
-		if declared >= int64(need) {
-			newCap = int(min(int64(newCap), declared))
-		}
-		nb := make([]byte, len(body), newCap)
-		copy(nb, body)
-		body = nb
-	}
-	return append(body, b...)
 }

@@ -1,10 +1,12 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // The client's sentinel errors. A request's callback receives a *url.Error
@@ -13,7 +15,9 @@ import (
 // syscall.ECONNREFUSED; a connect timeout wraps reactor.ErrConnectTimeout;
 // an inactivity timeout wraps reactor.ErrInactivityTimeout (both timeouts
 // also report Timeout() == true); a connection that broke mid-response
-// wraps io.ErrUnexpectedEOF; a cancelled context wraps its error.
+// wraps io.ErrUnexpectedEOF; a cancelled context wraps its error; the
+// overall timeout wraps ErrClientTimeout and context.DeadlineExceeded (and
+// reports Timeout() == true).
 var (
 	// ErrClientMalformedResponse: the server sent something that is not a
 	// valid HTTP/1.x response (bad status line, headers, length or chunk
@@ -34,6 +38,11 @@ var (
 	// ErrClientClosed: the Client was closed (Client.Close) before the
 	// request completed, or a request was made on a closed Client.
 	ErrClientClosed = errors.New("http client: client closed")
+	// ErrClientTimeout: the request did not complete within the overall
+	// timeout (WithClientTimeout). The error also wraps
+	// context.DeadlineExceeded and reports Timeout() == true, as net/http's
+	// Client.Timeout errors do. The connection is closed.
+	ErrClientTimeout = errors.New("http client: request timeout")
 )
 
 // clientTimeoutError marks a timeout so that url.Error.Timeout (and
@@ -45,6 +54,12 @@ func (e clientTimeoutError) Error() string   { return e.err.Error() }
 func (e clientTimeoutError) Unwrap() error   { return e.err }
 func (e clientTimeoutError) Timeout() bool   { return true }
 func (e clientTimeoutError) Temporary() bool { return true }
+
+// clientDeadlineError is the error of a request that hit the overall
+// timeout d.
+func clientDeadlineError(d time.Duration) error {
+	return clientTimeoutError{fmt.Errorf("%w: not complete within %v: %w", ErrClientTimeout, d, context.DeadlineExceeded)}
+}
 
 // clientURLError wraps err the way net/http's Client does: Op is the method
 // in title case ("Get"), URL the request's URL.
@@ -71,3 +86,8 @@ func clientMalformed(format string, args ...any) error {
 // errClientStop is returned by a parser callback to stop parsing at once
 // (the request was cancelled from inside the callback).
 var errClientStop = errors.New("http client: parsing stopped")
+
+// errClientPause is returned by a parser callback to stop parsing for now
+// (the request was paused from inside the callback): the parser stays
+// usable, and the bytes after those consumed are fed again later.
+var errClientPause = errors.New("http client: parsing paused")

@@ -61,6 +61,33 @@ func ExampleClientRequest_Stream() {
 	// done: 1048576 bytes, err: <nil>
 }
 
+// Flow control for a stream: a consumer that forwards each piece to a
+// slow destination pauses the request until the destination has room (here
+// a timer stands for it), so TCP holds the server back instead of the
+// client buffering.
+func ExampleClientRequest_Pause() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write(make([]byte, 1<<20))
+	}))
+	defer srv.Close()
+
+	reactor.Run(func(r *reactor.Reactor) {
+		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
+		c := evhttp.NewClient(r)
+		total := 0
+		var req *evhttp.ClientRequest
+		req = c.Get(srv.URL, func(_ *evhttp.ClientResponse, err error) {
+			defer r.Stop()
+			fmt.Println("done:", total, "bytes, err:", err)
+		}).Stream(func(chunk []byte) {
+			total += len(chunk)
+			req.Pause()                              // the destination is busy with this piece...
+			r.AddTimer(time.Millisecond, req.Resume) // ...until it has room again
+		})
+	})
+	// Output: done: 1048576 bytes, err: <nil>
+}
+
 // Do takes a standard *http.Request; its context cancels it.
 func ExampleClient_Do() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

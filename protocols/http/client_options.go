@@ -13,7 +13,9 @@ type clientConfig struct {
 	maxPerHost     int
 	redirects      int
 	maxHeader      int
-	maxBody        int64
+	maxBody        int64         // bound on a streamed body; 0: none
+	maxBuffered    int64         // bound on a body collected into ClientResponse.Body; 0: none
+	timeout        time.Duration // overall per-request deadline; 0: none
 	keepAlive      bool
 	userAgent      string
 }
@@ -26,6 +28,16 @@ const (
 	ClientDefaultMaxConnsPerHost   = 8
 	ClientDefaultMaxHeaderBytes    = 1 << 20
 	ClientDefaultUserAgent         = "evmachine-http-client/1"
+
+	// ClientDefaultMaxBodyBytes bounds a body collected into
+	// ClientResponse.Body (a request without a Stream callback) unless
+	// WithClientMaxBodyBytes says otherwise. Such a body is held whole in
+	// memory, so without a bound one server sending an endless chunked or
+	// close-delimited body can exhaust the process. 64 MiB is far above
+	// the API documents and pages programs load whole (KiB to a few MiB)
+	// while bounding what one request can pin; a body that may be larger
+	// is for Stream, which this default does not limit.
+	ClientDefaultMaxBodyBytes = 64 << 20
 )
 
 func clientDefaultConfig() clientConfig {
@@ -35,6 +47,7 @@ func clientDefaultConfig() clientConfig {
 		idleTimeout:    ClientDefaultIdleTimeout,
 		maxPerHost:     ClientDefaultMaxConnsPerHost,
 		maxHeader:      ClientDefaultMaxHeaderBytes,
+		maxBuffered:    ClientDefaultMaxBodyBytes,
 		keepAlive:      true,
 		userAgent:      ClientDefaultUserAgent,
 	}
@@ -92,11 +105,28 @@ func WithClientMaxHeaderBytes(n int) ClientOption {
 	}
 }
 
-// WithClientMaxBodyBytes bounds a response body as decoded (default 0: no
-// limit), streamed or not. A larger response fails with an error wrapping
-// ErrClientResponseTooLarge, at once when its Content-Length says so.
+// WithClientMaxBodyBytes bounds every response body as decoded, streamed
+// or collected, to n bytes (n <= 0: no bound at all). Without it, a
+// collected body is bounded by ClientDefaultMaxBodyBytes and a streamed
+// one (Stream) is not. A larger response fails with an error wrapping
+// ErrClientResponseTooLarge that names the bound, and its connection is
+// closed: at once when its Content-Length says so, else as soon as the
+// bytes pass the bound (chunked and close-delimited bodies alike), so at
+// most about n bytes of it are ever held.
 func WithClientMaxBodyBytes(n int64) ClientOption {
-	return func(c *clientConfig) { c.maxBody = max(n, 0) }
+	return func(c *clientConfig) { c.maxBody, c.maxBuffered = max(n, 0), max(n, 0) }
+}
+
+// WithClientTimeout bounds each request as a whole, as net/http's
+// Client.Timeout: from the call that makes it until its response body is
+// complete, time spent queued for a connection, connecting, following
+// redirects, and reading or streaming the body included (default 0: no
+// bound). A request that hits it fails with a net.Error whose Timeout()
+// is true and that wraps ErrClientTimeout and context.DeadlineExceeded; its
+// connection is closed. It runs alongside the inactivity timeout, which
+// only notices a silent connection, and a request context's deadline.
+func WithClientTimeout(d time.Duration) ClientOption {
+	return func(c *clientConfig) { c.timeout = max(d, 0) }
 }
 
 // WithClientKeepAlive turns connection reuse on or off (default on). Off,

@@ -29,8 +29,10 @@ type clientParser struct {
 	req       *http.Request // the request answered (HEAD has no body)
 	maxHeader int           // bound on the header block (and on trailers)
 	maxBody   int64         // bound on the decoded body; 0: none
+	bodyNote  string        // said after the bound when a body passes it
 
-	// onHead receives the final (non-1xx) response head; Body is unset.
+	// onHead receives the final (non-1xx) response head; Body is unset. It
+	// may change maxBody: a declared Content-Length is checked after it.
 	onHead func(*http.Response) error
 	// onBody receives each run of body bytes, valid only during the call.
 	onBody func([]byte) error
@@ -68,7 +70,10 @@ func (p *clientParser) keepAlive() bool {
 
 // feed parses data and returns how many bytes it consumed. It stops at the
 // end of the response: the bytes after it are not consumed. An error makes
-// the parser unusable (the connection must be closed).
+// the parser unusable (the connection must be closed), except the two a
+// callback returns to stop early: after errClientPause the caller feeds the
+// bytes not consumed again later; after errClientStop it drops the parser's
+// response.
 func (p *clientParser) feed(data []byte) (int, error) {
 	if p.state == cpFailed {
 		return 0, p.err
@@ -104,7 +109,7 @@ func (p *clientParser) feed(data []byte) (int, error) {
 		}
 		n += k
 		if err != nil {
-			if err != errClientStop {
+			if err != errClientStop && err != errClientPause {
 				p.state, p.err = cpFailed, err
 			}
 			return n, err
@@ -144,7 +149,7 @@ func (p *clientParser) body(b []byte) error {
 	}
 	p.nbody += int64(len(b))
 	if p.maxBody > 0 && p.nbody > p.maxBody {
-		return fmt.Errorf("%w: body exceeds %d bytes", ErrClientResponseTooLarge, p.maxBody)
+		return fmt.Errorf("%w: body exceeds %d bytes%s", ErrClientResponseTooLarge, p.maxBody, p.bodyNote)
 	}
 	if p.onBody == nil {
 		return nil
@@ -226,13 +231,16 @@ func (p *clientParser) parseHead(block []byte) error {
 	resp.Body = nil
 	p.resp = resp
 	p.setFraming(resp)
-	if p.maxBody > 0 && p.state == cpLength && p.remain > p.maxBody {
-		return fmt.Errorf("%w: Content-Length %d exceeds %d bytes", ErrClientResponseTooLarge, p.remain, p.maxBody)
-	}
+	var herr error
 	if p.onHead != nil {
-		return p.onHead(resp)
+		if herr = p.onHead(resp); herr == errClientStop {
+			return herr
+		}
 	}
-	return nil
+	if p.maxBody > 0 && p.state == cpLength && p.remain > p.maxBody {
+		return fmt.Errorf("%w: Content-Length %d exceeds %d bytes%s", ErrClientResponseTooLarge, p.remain, p.maxBody, p.bodyNote)
+	}
+	return herr
 }
 
 // setFraming decides how the body ends, after RFC 9112 section 6.3.

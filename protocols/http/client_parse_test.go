@@ -166,18 +166,30 @@ func TestClientChunkSize(t *testing.T) {
 func TestClientAppend(t *testing.T) {
 	var b []byte
 	for range 100 {
-		b = clientAppend(b, make([]byte, 1000), 100000)
+		b = clientAppend(b, make([]byte, 1000), 100000, 0)
 	}
 	assert.Len(t, b, 100000)
 	assert.Equal(t, 100000, cap(b), "capped at the declared length")
 	b = nil
 	for range 100 {
-		b = clientAppend(b, []byte("x"), -1)
+		b = clientAppend(b, []byte("x"), -1, 0)
 	}
 	assert.Len(t, b, 100)
 	assert.LessOrEqual(t, cap(b), 200, "never more than twice what arrived")
-	b = clientAppend(nil, []byte("x"), 1<<40)
+	b = clientAppend(nil, []byte("x"), 1<<40, 0)
 	assert.LessOrEqual(t, cap(b), clientPrealloc, "a declared length alone allocates at most clientPrealloc")
+
+	// An undeclared length just under the bound: doubling from an odd
+	// read size would pass the bound by up to twice; the bound caps it.
+	const limit = 10_000_000
+	b = nil
+	for len(b)+16375 <= limit {
+		b = clientAppend(b, make([]byte, 16375), -1, limit)
+		require.LessOrEqual(t, cap(b), limit, "at %d bytes", len(b))
+	}
+	b = clientAppend(b, make([]byte, limit-len(b)), -1, limit)
+	assert.Len(t, b, limit)
+	assert.Equal(t, limit, cap(b), "exactly the bound when the body reaches it")
 }
 
 func TestClientParserStopFromCallback(t *testing.T) {

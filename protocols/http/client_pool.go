@@ -126,7 +126,7 @@ func (c *Client) start(r *ClientRequest, front, later bool) {
 // reactor when the connect completes.
 func (c *Client) dial(h *clientHost, r *ClientRequest) error {
 	cc := &clientConn{c: c, host: h}
-	cc.parser.maxHeader, cc.parser.maxBody = c.cfg.maxHeader, c.cfg.maxBody
+	cc.parser.maxHeader = c.cfg.maxHeader // the body bound is set per response (onHead)
 	cc.parser.onHead, cc.parser.onBody = cc.onHead, cc.onBody
 	h.conns[cc] = struct{}{}
 	conn, err := c.r.Connect("tcp", h.key, cc,

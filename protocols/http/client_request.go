@@ -7,14 +7,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/evmachine/evmachine/timer"
 )
 
 // ClientRequest is a request made by a Client: the handle Get, Post, Do and
 // the others return, as em-http-request's HttpClient. Before the response
 // arrives (that is, on the same callback that made the request or any
 // later one until its completion) a program may register OnHeaders and
-// Stream callbacks on it, or Cancel it. Its methods must be called on the
-// reactor goroutine.
+// Stream callbacks on it, or Cancel it; while it is under way, Pause and
+// Resume it. Its methods must be called on the reactor goroutine.
 type ClientRequest struct {
 	c         *Client
 	orig      *http.Request // as given by the program
@@ -28,19 +30,25 @@ type ClientRequest struct {
 	stream    func([]byte)
 
 	resp      *ClientResponse // being received
+	parts     [][]byte        // blocks of a collected body of unknown length, before resp.Body (client_body.go)
+	partsLen  int             // bytes in parts
 	redirects int             // redirects followed so far
 	retried   bool            // already re-sent once after a stale keep-alive connection
 	discard   bool            // the response being received is a redirect to follow
 	conn      *clientConn     // the connection carrying it, while in flight
 	queued    *clientHost     // the host queue it waits in, while queued
+	paused    bool            // Pause: its connection is not read
 	done      bool
+	deadline  *timer.Timer  // WithClientTimeout's; nil when off
 	finished  chan struct{} // closed when done; only when the context can be cancelled
 }
 
 // OnHeaders registers fn to run once the final response's status and
 // headers have arrived, before its body (em-http-request's headers
-// callback). Redirects that are followed do not reach it. It returns r.
-// Must be called on the reactor goroutine.
+// callback). Redirects that are followed do not reach it. fn may still
+// register Stream, for example when the Content-Length is large: the body
+// bound is chosen after fn returns. It returns r. Must be called on the
+// reactor goroutine.
 func (r *ClientRequest) OnHeaders(fn func(*ClientResponse)) *ClientRequest {
 	r.onHeaders = fn
 	return r
@@ -49,8 +57,17 @@ func (r *ClientRequest) OnHeaders(fn func(*ClientResponse)) *ClientRequest {
 // Stream registers fn to receive the final response's body in pieces as
 // they arrive (em-http-request's stream callback) instead of collecting it:
 // the completion callback's ClientResponse then has a nil Body. chunk is
-// valid only during the call: copy what you keep. It returns r. Must be
-// called on the reactor goroutine.
+// valid only during the call: copy what you keep. A streamed body is not
+// bounded by ClientDefaultMaxBodyBytes (only by WithClientMaxBodyBytes, when
+// set).
+//
+// The completion callback ends the stream: with a nil error once the
+// body is complete, or with an error if it cannot be: when the server goes
+// away mid-body (the connection closes or breaks before the end: the error
+// wraps io.ErrUnexpectedEOF or the connection's error, such as
+// syscall.ECONNRESET), on a timeout, a Cancel or a cancelled context. A
+// consumer that cannot keep up calls Pause, and Resume once it has room.
+// It returns r. Must be called on the reactor goroutine.
 func (r *ClientRequest) Stream(fn func(chunk []byte)) *ClientRequest {
 	r.stream = fn
 	return r
@@ -136,6 +153,9 @@ func (c *Client) newRequest(req *http.Request, cb func(*ClientResponse, error)) 
 	}
 	if ctx := req.Context(); ctx.Done() != nil {
 		cr.watch(ctx)
+	}
+	if d := c.cfg.timeout; d > 0 {
+		cr.deadline = c.r.AddTimer(d, func() { cr.abort(clientDeadlineError(d), false) })
 	}
 	return cr
 }
@@ -257,6 +277,10 @@ func (r *ClientRequest) settle() bool {
 	}
 	r.done = true
 	r.conn, r.queued, r.wire, r.body = nil, nil, nil, nil
+	if r.deadline != nil {
+		r.deadline.Cancel()
+		r.deadline = nil
+	}
 	if r.finished != nil {
 		close(r.finished)
 	}

@@ -23,6 +23,7 @@ func TestClientDefaults(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.cfg.connectTimeout, "em-http-request's connect_timeout")
 	assert.Equal(t, 10*time.Second, c.cfg.inactivity, "em-http-request's inactivity_timeout")
 	assert.Equal(t, 0, c.cfg.redirects, "redirects are off by default")
+	assert.Zero(t, c.cfg.timeout, "no overall timeout by default, as net/http")
 	assert.True(t, c.cfg.keepAlive)
 }
 

@@ -59,7 +59,14 @@
 // Get, Head, Post, Put, Delete and Do take a callback that runs on the
 // reactor goroutine with the *ClientResponse once it is complete. It keeps
 // connections alive per host, resolves names off the loop, and applies
-// connect and inactivity timeouts; see Client.
+// connect and inactivity timeouts and, with WithClientTimeout, an overall
+// one per request; see Client. A body collected into ClientResponse.Body
+// is bounded (ClientDefaultMaxBodyBytes, 64 MiB, unless
+// WithClientMaxBodyBytes): past it the request fails with
+// ErrClientResponseTooLarge. A larger body is for ClientRequest.Stream,
+// which gets it in pieces; a consumer that cannot keep up calls
+// ClientRequest.Pause, which stops reading the connection so that TCP
+// holds the server back, and Resume when it has room.
 //
 // # Goroutines
 //

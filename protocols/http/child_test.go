@@ -2,6 +2,7 @@ package http
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +17,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Memory is measured in a helper process, so that the test's own clients
-// and the race detector's bookkeeping stay out of the figure: this test
-// binary re-executed with httpChildEnv naming what to run.
-const httpChildEnv = "EVMACHINE_HTTP_TEST_CHILD"
+// Memory is measured in helper processes, so that the test's own peers
+// stay out of the figure: this test binary re-executed with httpChildEnv
+// naming what to run and httpChildArgEnv its argument.
+const (
+	httpChildEnv    = "EVMACHINE_HTTP_TEST_CHILD"
+	httpChildArgEnv = "EVMACHINE_HTTP_TEST_CHILD_ARG"
+)
 
 func init() {
 	if name := os.Getenv(httpChildEnv); name != "" {
@@ -32,6 +36,8 @@ func runHTTPChild(name string) int {
 	switch name {
 	case "bodyflood":
 		return bodyFloodChild()
+	case "clientmem":
+		return clientMemChild(strings.Split(os.Getenv(httpChildArgEnv), ","))
 	}
 	fmt.Fprintf(os.Stderr, "unknown child %q\n", name)
 	return 2
@@ -42,8 +48,7 @@ func runHTTPChild(name string) int {
 // is killed at cleanup if still running.
 func startHTTPChild(t *testing.T, name string) (<-chan string, io.WriteCloser) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), httpChildEnv+"="+name)
+	cmd := httpChildCommand(context.Background(), name, "")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -68,6 +73,13 @@ func startHTTPChild(t *testing.T, name string) (<-chan string, io.WriteCloser) {
 		}
 	})
 	return lines, stdin
+}
+
+// httpChildCommand is the command that runs helper process name with arg.
+func httpChildCommand(ctx context.Context, name, arg string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), httpChildEnv+"="+name, httpChildArgEnv+"="+arg)
+	return cmd
 }
 
 // childValue returns the rest of the child's next stdout line that starts
@@ -112,14 +124,20 @@ func heapPeak(stop <-chan struct{}) func() uint64 {
 	return func() uint64 { <-done; return peak.Load() }
 }
 
-// vmHWM returns the process's peak resident set size in bytes.
-func vmHWM() uint64 {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseUint(f[1], 10, 64)
-			return kb << 10
+// procKiB returns a "Vm..." field of /proc/self/status in KiB.
+func procKiB(field string) (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				break
+			}
+			return strconv.ParseInt(f[0], 10, 64)
 		}
 	}
-	return 0
+	return 0, fmt.Errorf("no %s in /proc/self/status", field)
 }

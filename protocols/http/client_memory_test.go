@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,10 +17,9 @@ import (
 	"github.com/evmachine/evmachine/reactor"
 )
 
-// The memory proof runs the client in a child process, this test binary
-// re-executed with clientMemEnv set to the URLs to get, so that its peak
-// RSS (VmHWM) is the client's alone.
-const clientMemEnv = "EVMACHINE_HTTP_CLIENT_MEM_CHILD"
+// The memory proof runs the client in a child process ("clientmem", see
+// child_test.go) given the URLs to get, so that its peak RSS (VmHWM) is the
+// client's alone.
 
 // clientMemCeiling is the peak RSS past which the child gives up at once:
 // a client that buffers without bound fails the test there instead of
@@ -31,36 +29,12 @@ const clientMemEnv = "EVMACHINE_HTTP_CLIENT_MEM_CHILD"
 // costs.
 const clientMemCeiling = 2 * ClientDefaultMaxBodyBytes * clientRaceFactor
 
-func init() {
-	if urls := os.Getenv(clientMemEnv); urls != "" {
-		os.Exit(clientMemChild(strings.Split(urls, ",")))
-	}
-}
-
-// clientProcKiB returns a "Vm..." field of /proc/self/status in KiB.
-func clientProcKiB(field string) (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				break
-			}
-			return strconv.ParseInt(f[0], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", field)
-}
-
 // clientMemChild GETs each URL in turn with a default client and prints
 // "result I ERR" for each, then "vmhwm KiB" and "base KiB" (VmHWM before
 // the first request). It gives up ("over KiB", exit 3) if its RSS passes
 // clientMemCeiling, and after a minute in all.
 func clientMemChild(urls []string) int {
-	base, err := clientProcKiB("VmHWM")
+	base, err := procKiB("VmHWM")
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
@@ -68,7 +42,7 @@ func clientMemChild(urls []string) int {
 	go func() { // the bounds: never past the ceiling, never longer than a minute
 		end := time.Now().Add(time.Minute)
 		for time.Now().Before(end) {
-			if rss, err := clientProcKiB("VmRSS"); err == nil && rss > clientMemCeiling>>10 {
+			if rss, err := procKiB("VmRSS"); err == nil && rss > clientMemCeiling>>10 {
 				fmt.Println("over", rss)
 				os.Exit(3)
 			}
@@ -96,7 +70,7 @@ func clientMemChild(urls []string) int {
 		fmt.Println("error", err)
 		return 1
 	}
-	peak, err := clientProcKiB("VmHWM")
+	peak, err := procKiB("VmHWM")
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
@@ -115,7 +89,7 @@ func TestClientMemoryBoundedByDefault(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 64 MiB twice over loopback; skipped in -short mode")
 	}
-	if _, err := clientProcKiB("VmHWM"); err != nil {
+	if _, err := procKiB("VmHWM"); err != nil {
 		t.Skipf("needs /proc: %v", err)
 	}
 	for _, chunked := range []bool{true, false} {
@@ -138,8 +112,7 @@ func TestClientMemoryBoundedByDefault(t *testing.T) {
 func clientMemRun(t *testing.T, url string) (string, int64, int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), clientMemEnv+"="+url)
+	cmd := httpChildCommand(ctx, "clientmem", url)
 	stderr := &nettest.Buffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.Output()

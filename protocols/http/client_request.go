@@ -239,11 +239,11 @@ func clientCheckRequest(req *http.Request) error {
 		return fmt.Errorf("%w: unsupported protocol scheme %q (only http)", ErrClientBadRequest, req.URL.Scheme)
 	case req.URL.Host == "":
 		return fmt.Errorf("%w: no host in URL", ErrClientBadRequest)
-	case !clientIsToken(clientMethod(req)):
+	case !isToken(clientMethod(req)):
 		return fmt.Errorf("%w: invalid method %q", ErrClientBadRequest, req.Method)
 	}
 	for k, vv := range req.Header {
-		if !clientIsToken(k) {
+		if !isToken(k) {
 			return fmt.Errorf("%w: invalid header name %q", ErrClientBadRequest, k)
 		}
 		for _, v := range vv {
@@ -253,20 +253,6 @@ func clientCheckRequest(req *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// clientIsToken reports whether s is an RFC 9110 token.
-func clientIsToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // settle marks the request done and lets go of what it held. It reports

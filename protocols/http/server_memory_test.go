@@ -169,7 +169,8 @@ func bodyFloodChild() int {
 	}()
 	r.Run()
 	close(stop)
-	fmt.Printf("reserved %d\nheap %d\nhwm %d\n", reserved.Load(), peak(), vmHWM())
+	hwm, _ := procKiB("VmHWM")
+	fmt.Printf("reserved %d\nheap %d\nhwm %d\n", reserved.Load(), peak(), hwm<<10)
 	return 0
 }
 

@@ -12,7 +12,8 @@ import (
 
 // FuzzServerParser checks the request parser on any stream cut anywhere:
 //   - it never panics, and gives the same requests (or the same refusal)
-//     however the stream is cut;
+//     however the stream is cut, whether bodies are buffered, streamed or
+//     buffered within room granted on demand;
 //   - every request it accepts is exactly what net/http's own reading of
 //     the stream gives (http.ReadRequest, then the body through net/http's
 //     Content-Length or chunked reader), request after request, so the
@@ -33,8 +34,10 @@ func FuzzServerParser(f *testing.F) {
 			return
 		}
 		whole := serverParseAll(512, 512, data)
-		if cut := serverParseAll(512, 512, cutPieces(data, cuts)...); !equalStrings(whole, cut) {
-			t.Fatalf("cut %v changed the result:\nwhole %q\ncut   %q", cuts, whole, cut)
+		for _, mode := range []serverParseMode{parseBuffered, parseStreamed, parseBounded} {
+			if cut := serverParseAllMode(mode, 512, 512, cutPieces(data, cuts)...); !equalStrings(whole, cut) {
+				t.Fatalf("cut %v, mode %d changed the result:\nwhole %q\ncut   %q", cuts, mode, whole, cut)
+			}
 		}
 		serverCompareWithNetHTTP(t, data)
 	})

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,20 +13,50 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// How serverParseAllMode runs the parser: bodies buffered without bound,
+// streamed (the runs collected by the caller), or buffered with room
+// granted only when asked for.
+type serverParseMode uint8
+
+const (
+	parseBuffered serverParseMode = iota
+	parseStreamed
+	parseBounded
+)
+
 // serverParseAll feeds chunks to a fresh parser and describes every event:
 // "HEAD <method> <uri>", "REQ <summary>" or "ERR <status>". Parsing stops
 // at the first error.
 func serverParseAll(maxHead int, maxBody int64, chunks ...[]byte) []string {
-	p := &serverParser{maxHead: maxHead, maxBody: maxBody}
+	return serverParseAllMode(parseBuffered, maxHead, maxBody, chunks...)
+}
+
+// serverParseAllMode is serverParseAll in a mode; every mode must describe
+// a stream alike.
+func serverParseAllMode(mode serverParseMode, maxHead int, maxBody int64, chunks ...[]byte) []string {
+	p := &serverParser{maxHead: maxHead, maxBody: maxBody, bounded: mode == parseBounded}
 	var out []string
-	for _, data := range chunks {
-		for len(data) > 0 {
+	var streamed []byte
+	for i, data := range chunks {
+		for len(data) > 0 || (p.ending() && i == len(chunks)-1) {
 			n, ev := p.parse(data)
 			data = data[n:]
 			switch ev.kind {
 			case serverGotHead:
 				out = append(out, "HEAD "+ev.req.Method+" "+ev.req.RequestURI)
+				if mode == parseStreamed {
+					p.stream()
+					streamed = []byte{}
+				}
+			case serverGotBody:
+				streamed = append(streamed, ev.data...)
+			case serverNeedRoom:
+				p.grant(ev.n)
 			case serverGotRequest:
+				if streamed != nil {
+					ev.req.Body = io.NopCloser(bytes.NewReader(streamed))
+					streamed = nil
+				}
 				out = append(out, "REQ "+serverDescribe(ev.req))
 			case serverGotError:
 				return append(out, fmt.Sprintf("ERR %d", ev.err.status))
@@ -99,6 +130,10 @@ func TestServerParserTable(t *testing.T) {
 		{"bad request line", "GET /\r\nHost: a\r\n\r\n", []string{"ERR 400"}},
 		{"bad header", "GET / HTTP/1.1\r\nHost: a\r\nNo colon\r\n\r\n", []string{"ERR 400"}},
 		{"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", []string{"ERR 400"}},
+		{"space before colon in Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length : 1\r\n\r\nx", []string{"ERR 400"}},
+		{"space inside a header name", "POST / HTTP/1.1\r\nHost: a\r\nTransfer Encoding: chunked\r\n\r\n", []string{"ERR 400"}},
+		{"chunked in http/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", []string{"ERR 400"}},
+		{"three empty lines first", "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", []string{"ERR 400"}},
 		{"http/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", []string{"ERR 505"}},
 		{"bad content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n", []string{"ERR 400"}},
 		{"conflicting content-lengths", "POST / HTTP/1.1\r\nHost:a\r\nContent-Length:1\r\nContent-Length:2\r\n\r\nxx", []string{"ERR 400"}},
@@ -119,8 +154,20 @@ func TestServerParserTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, serverParseAll(64, 16, []byte(tc.in)))
+			for _, mode := range []serverParseMode{parseBuffered, parseStreamed, parseBounded} {
+				assert.Equal(t, tc.want, serverParseAllMode(mode, 64, 16, []byte(tc.in)), "mode %d", mode)
+			}
 		})
+	}
+}
+
+// RFC 9112 6.1: a request with both framings is read by its
+// Transfer-Encoding and marked to close the connection once answered.
+func TestServerParserBothFramings(t *testing.T) {
+	in := "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"
+	want := []string{"HEAD POST /", `REQ POST / HTTP/1.1 host=a close=true cl=-1 body="x"`}
+	for _, mode := range []serverParseMode{parseBuffered, parseStreamed, parseBounded} {
+		assert.Equal(t, want, serverParseAllMode(mode, 1024, 16, []byte(in)), "mode %d", mode)
 	}
 }
 

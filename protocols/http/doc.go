@@ -31,27 +31,51 @@
 // A Response is an http.ResponseWriter and an http.Flusher: set the status
 // and headers, Write the body in one piece (it is sent with a
 // Content-Length when End is called) or Flush to stream it (chunked for
-// HTTP/1.1 clients), then End. Adapt runs an ordinary http.Handler, which
-// may block, on the reactor's Defer pool; Inline runs a non-blocking one on
-// the loop.
+// HTTP/1.1 clients), then End. An answer that makes no progress for
+// AnswerTimeout (60 s) is ended for the handler: 503 if nothing went out,
+// else the connection closes, and a warning names the route.
 //
-// A handler that streams a large body watches Response.OutboundSize and
-// writes more from a timer or a NextTick when it is low, as EventMachine's
-// FileStreamer does. RequestBody gives the request body without a copy.
+// NewServeMux routes evented handlers with net/http's own patterns
+// ("GET /items/{id}", req.PathValue("id")), 404, 405 and redirects
+// included; its routes may answer later. Sync ends the answer when a
+// handler returns, as net/http does; Inline does the same for an
+// http.Handler that does not block, and Adapt runs one that may block on
+// the reactor's Defer pool.
+//
+// A handler that streams a large answer writes while Response.OutboundSize
+// is below its mark and goes on from Response.OnDrained, which runs when
+// the backlog has gone to the kernel; Response.OnClose says that the client
+// went away. RequestBody gives a buffered request body without a copy.
 // Server.Shutdown stops gracefully: listeners close, idle connections
 // close, answers under way complete.
 //
+// Request bodies are read completely before the handler runs, within
+// MaxBodyBytes, and all the bodies a Server buffers at once share
+// MaxBodyMemory (64 MiB): a connection whose body does not fit waits,
+// unread, until others are answered, so a flood of large uploads cannot
+// take the server's memory. A Handler that is a BodyStreamer (StreamBody
+// wraps one; a ServeMux route registered with one) gets its bodies as
+// they arrive instead: it is called at the head, and RequestStream(req)
+// delivers the body in runs (OnData, OnEnd) with Pause and Resume to hold
+// the client back.
+//
 // The Server speaks HTTP/1.0 and 1.1: keep-alive, pipelined requests
 // (handled as they arrive, answered in order), Content-Length and chunked
-// request bodies (read completely, within MaxBodyBytes, before the handler
-// runs), Expect: 100-continue, HEAD and Connection: close. Every limit ends
-// in a clear response and a closed connection, never a crash: an oversized
-// request head (431), an oversized body (413), a malformed request (400),
-// an unsupported version (505), a request that arrives too slowly (408).
-// Idle keep-alive connections are closed after IdleTimeout, and a
-// connection with MaxPipelined requests awaiting their answers is not read
-// until one is answered. A panic in a handler is logged and answered with
-// 500; the server goes on.
+// request bodies, Expect: 100-continue, HEAD and Connection: close.
+// Request heads are parsed by net/http's ReadRequest, then checked as
+// net/http's server and RFC 9112 require: header names must be tokens (a
+// "Content-Length : 5" is refused, not ignored), Transfer-Encoding in
+// HTTP/1.0 is refused, a request with both Content-Length and
+// Transfer-Encoding is answered and its connection closed, and at most
+// two empty lines may precede a request. Every limit ends in a clear
+// response and a closed connection, never a crash: an oversized request
+// head (431), an oversized body (413), a malformed request or one cut
+// short by the client (400), an unsupported version (505), a request that
+// arrives too slowly (408). A new connection has ReadHeaderTimeout to
+// start its first request, a kept-alive one IdleTimeout for each next one,
+// and a connection with MaxPipelined requests awaiting their answers is
+// not read until one is answered. A panic in a handler is logged and
+// answered with 500; the server goes on.
 //
 // # Client
 //

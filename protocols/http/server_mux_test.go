@@ -39,7 +39,7 @@ func TestServeMuxAgainstNetHTTP(t *testing.T) {
 		stdmux.HandleFunc(p, func(w http.ResponseWriter, req *http.Request) { io.WriteString(w, describe(req)) })
 	}
 	_, evm := serverStart(t, &Server{Handler: evmux})
-	std := httptestServer(t, stdmux)
+	std := httptestServer(t, &http.Server{Handler: stdmux})
 	requests := []struct{ method, path, host string }{
 		{"GET", "/items/42", ""},
 		{"HEAD", "/items/42", ""},

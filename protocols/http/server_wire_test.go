@@ -46,18 +46,11 @@ func wireServers(t *testing.T) (evm, std string) {
 		w.Write([]byte(wireDescribe(req, RequestBody(req), nil)))
 		w.End()
 	})})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			body, err := io.ReadAll(req.Body)
-			w.Write([]byte(wireDescribe(req, body, err)))
-		}),
-		ErrorLog: nil,
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return evm, ln.Addr().String()
+	std = httptestServer(t, &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		w.Write([]byte(wireDescribe(req, body, err)))
+	})})
+	return evm, std
 }
 
 // wireExchange sends raw and the probe on a new connection to addr and
@@ -224,12 +217,8 @@ func TestServerWireAgainstNetHTTP(t *testing.T) {
 func TestServerSilentConnectionAgainstNetHTTP(t *testing.T) {
 	const headTimeout = 300 * time.Millisecond
 	_, evm := serverStart(t, &Server{Handler: serverEcho, ReadHeaderTimeout: headTimeout, IdleTimeout: time.Hour})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	std := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: headTimeout, IdleTimeout: time.Hour}
-	go std.Serve(ln)
-	t.Cleanup(func() { std.Close() })
-	for name, addr := range map[string]string{"evmachine": evm, "net/http": ln.Addr().String()} {
+	std := httptestServer(t, &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: headTimeout, IdleTimeout: time.Hour})
+	for name, addr := range map[string]string{"evmachine": evm, "net/http": std} {
 		c, br := serverDial(t, addr) // the watchdog (20 s) is far below the idle hour
 		start := time.Now()
 		serverAssertClosed(t, br)
@@ -260,75 +249,6 @@ func TestServerKeptAliveConnectionUsesIdleTimeout(t *testing.T) {
 	serverAssertClosed(t, br)
 }
 
-// wireHalfClose sends raw, then FIN, and returns the answers as
-// wireExchange does, ending with "closed".
-func wireHalfClose(t *testing.T, addr, raw string) []string {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.SetDeadline(time.Now().Add(testWatchdog)))
-	_, err = io.WriteString(c, raw)
-	require.NoError(t, err)
-	closeWrite(t, c)
-	br := bufio.NewReader(c)
-	var out []string
-	for {
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			var ne net.Error
-			require.False(t, asNetTimeout(err, &ne), "watchdog: the server at %s neither answered nor closed", addr)
-			return append(out, "closed")
-		}
-		body, _ := io.ReadAll(resp.Body)
-		a := fmt.Sprint(resp.StatusCode)
-		if resp.StatusCode < 300 {
-			a += " " + string(body)
-		}
-		out = append(out, a)
-	}
-}
-
-// A request the client cuts short with FIN gets an answer, as from
-// net/http, not a silent close.
-func TestServerHalfCloseAgainstNetHTTP(t *testing.T) {
-	evm, std := wireServers(t)
-	cases := []struct {
-		name, raw string
-		want      []string
-		why       string
-	}{
-		{name: "whole request, then FIN", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r\n"},
-		{name: "two requests, then FIN", raw: "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n"},
-		{name: "nothing, then FIN", raw: ""},
-		{name: "head cut short", raw: "GET / HTTP/1.1\r\nHost: a\r\n"},
-		{
-			name: "body cut short", raw: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello",
-			want: []string{"400", "closed"},
-			why:  "the body is read before the handler runs: a body cut short is answered 400 (net/http's handler sees io.ErrUnexpectedEOF and this one answers 200)",
-		},
-		{
-			name: "chunked body cut short", raw: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
-			want: []string{"400", "closed"}, why: "as above",
-		},
-		{
-			name: "whole request, then a body cut short", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello",
-			want: []string{`200 GET / body="" headers=[]`, "400", "closed"}, why: "as above, after the first answer",
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := wireHalfClose(t, evm, tc.raw)
-			ref := wireHalfClose(t, std, tc.raw)
-			if tc.want == nil {
-				assert.Equal(t, ref, got, "evmachine should answer as net/http")
-				return
-			}
-			assert.Equal(t, tc.want, got, "%s (net/http answers %q)", tc.why, ref)
-		})
-	}
-}
-
 // HEAD gets the Content-Type that GET's body would be sniffed as, as from
 // net/http.
 func TestServerHeadSniffsContentTypeAsNetHTTP(t *testing.T) {
@@ -337,7 +257,7 @@ func TestServerHeadSniffsContentTypeAsNetHTTP(t *testing.T) {
 		w.Write([]byte(page))
 		w.End()
 	})})
-	std := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.Write([]byte(page)) }))
+	std := httptestServer(t, &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.Write([]byte(page)) })})
 	for _, method := range []string{"GET", "HEAD"} {
 		var types, lengths []string
 		for _, addr := range []string{evm, std} {
@@ -353,12 +273,11 @@ func TestServerHeadSniffsContentTypeAsNetHTTP(t *testing.T) {
 	}
 }
 
-// httptestServer serves h with net/http on loopback for the test and
-// returns its address.
-func httptestServer(t *testing.T, h http.Handler) string {
+// httptestServer runs srv on loopback for the test and returns its
+// address.
+func httptestServer(t *testing.T, srv *http.Server) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()

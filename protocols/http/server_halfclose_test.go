@@ -1,46 +1,10 @@
 package http
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-// wireHalfClose sends raw, then FIN, and returns the answers as
-// wireExchange does, ending with "closed".
-func wireHalfClose(t *testing.T, addr, raw string) []string {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.SetDeadline(time.Now().Add(testWatchdog)))
-	_, err = io.WriteString(c, raw)
-	require.NoError(t, err)
-	closeWrite(t, c)
-	br := bufio.NewReader(c)
-	var out []string
-	for {
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			var ne net.Error
-			require.False(t, asNetTimeout(err, &ne), "watchdog: the server at %s neither answered nor closed", addr)
-			return append(out, "closed")
-		}
-		body, _ := io.ReadAll(resp.Body)
-		a := fmt.Sprint(resp.StatusCode)
-		if resp.StatusCode < 300 {
-			a += " " + string(body)
-		}
-		out = append(out, a)
-	}
-}
 
 // A request the client cuts short with FIN gets an answer, as from
 // net/http, not a silent close.

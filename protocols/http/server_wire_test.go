@@ -2,6 +2,7 @@ package http
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -57,24 +58,36 @@ func wireServers(t *testing.T) (evm, std string) {
 // returns each answer as "STATUS" (plus the body for a 2xx), and "closed"
 // if the connection ended before the probe was answered.
 func wireExchange(t *testing.T, addr, raw string) []string {
+	return wireSend(t, addr, raw+wireProbe, false)
+}
+
+// wireHalfClose sends raw, then FIN, and returns the answers as
+// wireExchange does, ending with "closed".
+func wireHalfClose(t *testing.T, addr, raw string) []string {
+	return wireSend(t, addr, raw, true)
+}
+
+func wireSend(t *testing.T, addr, raw string, halfClose bool) []string {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SetDeadline(time.Now().Add(testWatchdog)))
-	_, err = io.WriteString(c, raw+wireProbe)
+	_, err = io.WriteString(c, raw)
 	require.NoError(t, err)
+	if halfClose {
+		closeWrite(t, c)
+	}
 	br := bufio.NewReader(c)
 	var out []string
 	for {
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			var ne net.Error
-			require.False(t, asNetTimeout(err, &ne), "watchdog: the server at %s neither answered nor closed", addr)
+			require.False(t, errors.As(err, &ne) && ne.Timeout(), "watchdog: the server at %s neither answered nor closed", addr)
 			return append(out, "closed")
 		}
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
 		a := fmt.Sprint(resp.StatusCode)
 		if resp.StatusCode < 300 {
 			a += " " + string(body)
@@ -84,14 +97,6 @@ func wireExchange(t *testing.T, addr, raw string) []string {
 			return out
 		}
 	}
-}
-
-func asNetTimeout(err error, ne *net.Error) bool {
-	if e, ok := err.(net.Error); ok && e.Timeout() {
-		*ne = e
-		return true
-	}
-	return false
 }
 
 func TestServerWireAgainstNetHTTP(t *testing.T) {

@@ -7,38 +7,20 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/reactor"
 )
-
-// syncBuffer is a log destination the loop writes and the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A handler that never ends its answer: the client gets 503 at
 // AnswerTimeout, and a warning names the route.
 func TestServerAnswerTimeout(t *testing.T) {
-	var logs syncBuffer
+	var logs nettest.Buffer
 	mux := NewServeMux()
 	mux.HandleFunc("GET /forgotten/{id}", func(w *Response, req *http.Request) {}) // never ends
 	r, clk, addr := serverFakeStart(t, &Server{Handler: mux, AnswerTimeout: 30 * time.Second,

@@ -223,15 +223,13 @@ func serverUnsupportedTE(err error) bool {
 // request with both Transfer-Encoding and Content-Length is marked to close
 // its connection once answered (section 6.1's MUST).
 func serverCheckHead(req *http.Request, block []byte) (serverEvent, bool) {
-	for k := range req.Header {
-		if !isToken(k) {
-			return serverFail(http.StatusBadRequest, "invalid header name", nil), false
-		}
+	f, ok := serverScanHead(block)
+	if !ok {
+		return serverFail(http.StatusBadRequest, "invalid header name", nil), false
 	}
 	if !serverValidHost(req.Host) {
 		return serverFail(http.StatusBadRequest, "malformed Host header", nil), false
 	}
-	f := serverScanFraming(block)
 	switch {
 	case req.ProtoMinor > 0 && req.Method != "CONNECT" && !f.host:
 		return serverFail(http.StatusBadRequest, "missing required Host header", nil), false

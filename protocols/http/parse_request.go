@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // serverFraming is what a request head says about its framing, read from
@@ -15,40 +14,57 @@ type serverFraming struct {
 	host, contentLength, transferEncoding bool
 }
 
-// serverScanFraming reads the names of the header lines of a complete
-// head (the request line is skipped).
-func serverScanFraming(block []byte) serverFraming {
+// serverScanHead reads the header lines of a head that ReadRequest
+// accepted (the request line is skipped, obs-fold continuations too): it
+// reports whether every field name is a token (textproto keeps a name
+// with a space before the colon) and which framing headers are present.
+// One pass over the names, no allocation.
+func serverScanHead(block []byte) (serverFraming, bool) {
 	var f serverFraming
 	for {
 		i := bytes.IndexByte(block, '\n')
-		if i < 0 {
-			return f
+		if i < 0 || i+1 >= len(block) {
+			return f, true
 		}
 		block = block[i+1:]
-		name, _, ok := bytes.Cut(block[:min(len(block), len("transfer-encoding:"))], []byte(":"))
-		if !ok {
+		switch block[0] {
+		case '\r', '\n': // the empty line: the end
+			return f, true
+		case ' ', '\t': // obs-fold: a value continued
 			continue
 		}
-		switch len(name) {
+		n := 0
+		for n < len(block) && tokenChars[block[n]] {
+			n++
+		}
+		if n == 0 || n == len(block) || block[n] != ':' {
+			return f, false
+		}
+		switch name := block[:n]; n {
 		case len("host"):
-			f.host = f.host || strings.EqualFold(string(name), "host")
+			f.host = f.host || equalFoldASCII(name, "host")
 		case len("content-length"):
-			f.contentLength = f.contentLength || strings.EqualFold(string(name), "content-length")
+			f.contentLength = f.contentLength || equalFoldASCII(name, "content-length")
 		case len("transfer-encoding"):
-			f.transferEncoding = f.transferEncoding || strings.EqualFold(string(name), "transfer-encoding")
+			f.transferEncoding = f.transferEncoding || equalFoldASCII(name, "transfer-encoding")
 		}
 	}
 }
 
+// hostChars marks the bytes a Host header may have (as net/http's server
+// checks, with golang.org/x/net/http/httpguts).
+var hostChars = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!$%&'()*+,-.:;=[]_~" {
+		t[c] = true
+	}
+	return t
+}()
+
 // serverValidHost reports whether h only has the bytes a Host header may
-// have (as net/http's server checks, with golang.org/x/net/http/httpguts).
+// have.
 func serverValidHost(h string) bool {
 	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) >= 0:
-		default:
+		if !hostChars[h[i]] {
 			return false
 		}
 	}

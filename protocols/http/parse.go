@@ -23,19 +23,19 @@ type serverParser struct {
 	maxHead int   // request line and header block, final empty line included
 	maxBody int64 // decoded body
 
-	state   serverParseState
-	head    []byte // a head that spans reads, so far
-	scanned int    // head[:scanned] holds no end of head
-	lead    int    // CR and LF bytes skipped before the request being read
-	req     *http.Request
-	body    []byte
-	left    int64 // Content-Length bytes still to come
-	chunk   chunkedDecoder
+	head     []byte // a head that spans reads, so far
+	scanned  int    // head[:scanned] holds no end of head
+	req      *http.Request
+	body     []byte
+	left     int64 // Content-Length bytes still to come
+	streamed int64 // streaming: body bytes handed out so far
+	room     int64 // bounded: body bytes the parser may still buffer
+	chunk    chunkedDecoder
 
+	state     serverParseState
+	lead      uint8 // CR and LF bytes skipped before the request being read
 	streaming bool  // the current body is handed out, not buffered
-	streamed  int64 // streaming: body bytes handed out so far
 	bounded   bool  // buffering is bounded by room
-	room      int64 // bounded: body bytes the parser may still buffer
 }
 
 type serverParseState uint8

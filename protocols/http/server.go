@@ -93,7 +93,8 @@ type Server struct {
 	shuttingDown atomic.Bool
 	mu           sync.Mutex // guards reg
 	reg          serverRegistry
-	memOnce      sync.Once
+	setup        sync.Once // applyDefaults
+	lim          serverLimits
 	mem          serverMemory
 }
 
@@ -107,7 +108,16 @@ type serverLimits struct {
 	log                            *slog.Logger
 }
 
-func (s *Server) limits() serverLimits {
+// limits returns the Server's limits, worked out once: the fields must not
+// change once it serves, and every connection shares them.
+func (s *Server) limits() *serverLimits {
+	s.setup.Do(s.applyDefaults)
+	return &s.lim
+}
+
+// applyDefaults works out the limits and the body memory budget.
+func (s *Server) applyDefaults() {
+	s.mem.max = serverPick(s.MaxBodyMemory, DefaultMaxBodyMemory, 0)
 	l := serverLimits{
 		maxHead:      serverPick(s.MaxHeaderBytes, DefaultMaxHeaderBytes, 1<<30),
 		maxBody:      serverPick(s.MaxBodyBytes, DefaultMaxBodyBytes, 1<<62),
@@ -121,7 +131,7 @@ func (s *Server) limits() serverLimits {
 	if l.log == nil {
 		l.log = slog.Default()
 	}
-	return l
+	s.lim = l
 }
 
 // serverPick returns def for 0, off for a negative v, else v.

@@ -13,7 +13,7 @@ import (
 // to the Handler, and writes the answers in request order.
 type serverConn struct {
 	s      *Server
-	lim    serverLimits
+	lim    *serverLimits
 	c      *reactor.Conn
 	p      serverParser
 	queue  []*Response // requests awaiting (the rest of) their answers, oldest first

@@ -85,9 +85,7 @@ func (m *serverMemory) inUse() (int64, int) {
 func (s *Server) BodyMemory() (inUse int64, waiting int) { return s.memory().inUse() }
 
 func (s *Server) memory() *serverMemory {
-	s.memOnce.Do(func() {
-		s.mem.max = serverPick(s.MaxBodyMemory, DefaultMaxBodyMemory, 0)
-	})
+	s.setup.Do(s.applyDefaults)
 	return &s.mem
 }
 

@@ -57,7 +57,7 @@ func (sc *serverConn) onRequest(req *http.Request) {
 // dispatch queues the Response to req and calls the Handler.
 func (sc *serverConn) dispatch(req *http.Request) {
 	w := sc.answer(req, true)
-	sc.s.serve(&sc.lim, w, w.req)
+	sc.s.serve(sc.lim, w, w.req)
 }
 
 // answer queues the Response to req. Its timeout starts now for a

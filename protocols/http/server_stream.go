@@ -137,7 +137,7 @@ func (sc *serverConn) onStreamHead(req *http.Request) {
 	sc.p.stream()
 	req.Body = b
 	b.w = sc.answer(req, false)
-	sc.s.serve(&sc.lim, b.w, b.w.req)
+	sc.s.serve(sc.lim, b.w, b.w.req)
 }
 
 // endStream is the end of the streamed body: its answer's timeout starts,

@@ -52,6 +52,7 @@ type Conn struct {
 
 	laddr, raddr net.Addr // cached on first use
 
+	st    stage       // between the socket and the handler (stage.go): plainStage, or the proxy's
 	proxy *proxyState // non-nil while c proxies to, or is proxied to from, another Conn (proxy.go)
 }
 
@@ -67,6 +68,13 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return 0, ErrClosed
 	}
+	return c.st.write(c, p)
+}
+
+// writeSocket is the end of the write path: p goes to the socket at once
+// if nothing is queued ahead of it, and what the kernel does not take is
+// queued in the outbound buffer.
+func (c *Conn) writeSocket(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -185,7 +193,7 @@ func (c *Conn) Closed() bool { return c.flags&fClosed != 0 }
 // OutboundSize returns the number of bytes written but not yet taken by the
 // kernel, as get_outbound_data_size. Bytes a proxy spliced into a pipe for
 // this Conn and the socket has not taken yet count too.
-func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.proxy.pending() }
+func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.st.held() }
 
 // SetInactivityTimeout closes the Conn with ErrInactivityTimeout after d
 // without traffic in either direction, counted from now; 0 disables it.

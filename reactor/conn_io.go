@@ -10,60 +10,58 @@ import (
 // so that one busy peer cannot starve the others (EventMachine reads 10).
 const readBudget = 8
 
-// dispatch runs phase 4: accepts, reads and writes for the ready fds.
-// Events for a Conn closed earlier in this batch are dropped.
+// dispatch runs phase 4: accepts, reads and writes for the ready fds,
+// each handled by the owner the fd table names (fdtable.go). Events for a
+// Conn closed earlier in this batch are dropped.
 func (r *Reactor) dispatch(events []poller.Event) {
 	for i := range events {
 		ev := &events[i]
-		fd := int(ev.Fd)
-		var c *Conn
-		if fd < len(r.conns) {
-			c = r.conns[fd]
-		}
-		if c == nil {
-			if l := r.listeners[fd]; l != nil {
-				l.accept()
-			} else if _, ok := r.lingering[fd]; ok {
-				r.lingerReadable(fd)
-			}
-			continue
-		}
-		if c.flags&fClosed != 0 || c.born == r.iter {
-			// Closed, or registered during this batch on the number of an
-			// fd closed earlier in it (a listener): the event is stale.
-			continue
-		}
-		if c.flags&fConnecting != 0 {
-			r.finishConnect(c)
-			continue
-		}
-		if ev.Readable && c.flags&noRead == 0 {
-			r.readConn(c)
-		} else if (ev.Err || ev.Hup) && c.flags&fRegWrite == 0 {
-			if !ev.Err && c.flags&(fPaused|fProxyWait) != 0 && c.flags&(fReadClosed|fCloseAfterWriting) == 0 {
-				// Both directions shut while paused: bytes the peer sent
-				// before its FIN may still wait to be read after Resume.
-				c.park()
-				continue
-			}
-			// Nobody will read or write to find the error, and ERR/HUP
-			// stay ready even without interest: close now.
-			c.closeWith(sockError(c.fd, io.EOF))
-			continue
-		}
-		if ev.Writable && c.flags&fClosed == 0 && c.OutboundSize() > 0 {
-			r.flush(c)
+		switch o := r.fds.get(int(ev.Fd)).(type) {
+		case *Conn:
+			r.connReady(o, ev)
+		case *Listener:
+			o.accept()
+		case *lingerFd:
+			r.lingerReadable(o)
 		}
 	}
 }
 
-// readConn is the one read path: it reads into the loop's shared buffer and
-// hands each chunk to ReceiveData (or the proxy), within the read budget.
-func (r *Reactor) readConn(c *Conn) {
-	if c.proxy != nil && c.proxy.dst != nil {
-		r.proxyRead(c) // proxy.go: the bytes go to the target, not to ReceiveData
+// connReady handles one event of a Conn: the read path (its stage), a
+// hang-up nobody would notice, then the write path.
+func (r *Reactor) connReady(c *Conn, ev *poller.Event) {
+	if c.flags&fClosed != 0 || c.born == r.iter {
+		// Closed, or registered during this batch on the number of an
+		// fd closed earlier in it (a listener): the event is stale.
 		return
 	}
+	if c.flags&fConnecting != 0 {
+		r.finishConnect(c)
+		return
+	}
+	if ev.Readable && c.flags&noRead == 0 {
+		c.st.readable(c)
+	} else if (ev.Err || ev.Hup) && c.flags&fRegWrite == 0 {
+		if !ev.Err && c.flags&(fPaused|fProxyWait) != 0 && c.flags&(fReadClosed|fCloseAfterWriting) == 0 {
+			// Both directions shut while paused: bytes the peer sent
+			// before its FIN may still wait to be read after Resume.
+			c.park()
+			return
+		}
+		// Nobody will read or write to find the error, and ERR/HUP stay
+		// ready even without interest: close now.
+		c.closeWith(sockError(c.fd, io.EOF))
+		return
+	}
+	if ev.Writable && c.flags&fClosed == 0 && c.OutboundSize() > 0 {
+		r.flush(c)
+	}
+}
+
+// readPlain is the plain stage's read path: it reads into the loop's
+// shared buffer and hands each chunk to ReceiveData, within the read
+// budget.
+func (r *Reactor) readPlain(c *Conn) {
 	buf := r.readBuf
 	for range readBudget {
 		n, err := readFd(c.fd, buf)
@@ -71,8 +69,8 @@ func (r *Reactor) readConn(c *Conn) {
 		case n > 0:
 			c.lastActive = r.nowNs
 			r.receive(c, buf[:n])
-			if c.flags&noRead != 0 || n < len(buf) || c.proxy != nil && c.proxy.dst != nil {
-				return // (ReceiveData called ProxyTo: the rest goes to the proxy)
+			if c.flags&noRead != 0 || n < len(buf) || !c.isPlain() {
+				return // (ReceiveData installed a stage: it reads the rest)
 			}
 		case err == nil: // n == 0: the peer closed its write side
 			r.peerClosed(c)
@@ -116,12 +114,13 @@ func (r *Reactor) peerClosed(c *Conn) {
 	c.updateInterest()
 }
 
-// flush is the one write path: it writes the outbound buffer until the
-// kernel pushes back, then releases the buffer once empty, which is when
-// OutboundDrained runs or a pending close-after-writing happens.
+// flush is the one write path: what the stage holds goes first, then the
+// outbound buffer, until the kernel pushes back; the buffer is released
+// once empty, which is when the stage and the handler hear that it
+// drained, or a pending close-after-writing happens.
 func (r *Reactor) flush(c *Conn) {
-	if c.proxy != nil && c.proxy.pipe != nil && !r.flushPipe(c) {
-		return // spliced bytes go first; the kernel pushed back or c closed
+	if !c.st.flush(c) {
+		return // the kernel pushed back, or c closed
 	}
 	for c.outHead < len(c.out) {
 		n, err := writeFd(c.fd, c.out[c.outHead:])
@@ -151,9 +150,7 @@ func (r *Reactor) flush(c *Conn) {
 		c.shutdownWrite() // closewrite.go
 	}
 	c.updateInterest()
-	if c.proxy != nil {
-		r.proxyDrained(c) // proxy.go: resume a source waiting for c
-	}
+	c.st.drained(c)
 	if d, ok := c.h.(Drainer); ok && c.flags&fClosed == 0 {
 		r.callConn(c, d.OutboundDrained)
 	}
@@ -242,10 +239,7 @@ func (r *Reactor) register(c *Conn) error {
 	if wantW {
 		c.flags |= fRegWrite
 	}
-	for c.fd >= len(r.conns) {
-		r.conns = append(r.conns, make([]*Conn, max(len(r.conns), 64))...)
-	}
-	r.conns[c.fd] = c
+	r.fds.set(c.fd, c)
 	return nil
 }
 
@@ -268,9 +262,7 @@ func (r *Reactor) sweep() {
 
 func (r *Reactor) release(c *Conn) {
 	if c.fd >= 0 {
-		if c.fd < len(r.conns) && r.conns[c.fd] == c { // not there if register failed
-			r.conns[c.fd] = nil
-		}
+		r.fds.clear(c.fd, c) // not there if register failed
 		if c.flags&(fLinger|fRegistered) == fLinger|fRegistered && !r.stopReq.Load() {
 			r.linger(c.fd)
 		} else {
@@ -283,9 +275,7 @@ func (r *Reactor) release(c *Conn) {
 	c.idleTimer.Cancel()
 	c.connTimer.Cancel()
 	r.nconns--
-	if c.proxy != nil {
-		r.proxyRelease(c) // proxy.go: free c's pipe, tell a source that c is gone
-	}
+	c.st.release(c)
 	r.unbind(c)
 }
 

@@ -44,7 +44,7 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	if err := cc.local.check(network); err != nil {
 		return nil, err
 	}
-	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting, lastActive: r.nowNs}
+	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting, lastActive: r.nowNs, st: plainStage{}}
 	r.nconns++
 	if cc.connectTimeout > 0 {
 		c.connTimer = r.timers.Schedule(cc.connectTimeout, func() {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/evmachine/evmachine/timer"
 )
 
 // lingerTimeout bounds how long the socket of a Conn closed after writing
@@ -22,6 +24,13 @@ const lingerTimeout = 2 * time.Second
 // to the reactor alone. Stop closes lingering fds at once; Shutdown waits
 // for them.
 
+// lingerFd is a socket in the fd table after its Conn was swept: it
+// swallows input until the peer closes or its timer ends it.
+type lingerFd struct {
+	fd    int
+	timer timer.Handle
+}
+
 // linger takes over fd from a Conn being swept.
 func (r *Reactor) linger(fd int) {
 	if err := unix.Shutdown(fd, unix.SHUT_WR); err != nil || !r.discard(fd) {
@@ -32,13 +41,16 @@ func (r *Reactor) linger(fd int) {
 		closeFd(fd)
 		return
 	}
-	r.lingering[fd] = r.timers.Schedule(lingerTimeout, func() { r.endLinger(fd) })
+	lf := &lingerFd{fd: fd}
+	lf.timer = r.timers.Schedule(lingerTimeout, func() { r.endLinger(lf) })
+	r.fds.set(fd, lf)
+	r.lingering++
 }
 
 // lingerReadable handles readiness of a lingering fd.
-func (r *Reactor) lingerReadable(fd int) {
-	if !r.discard(fd) {
-		r.endLinger(fd)
+func (r *Reactor) lingerReadable(lf *lingerFd) {
+	if !r.discard(lf.fd) {
+		r.endLinger(lf)
 	}
 }
 
@@ -60,24 +72,27 @@ func (r *Reactor) discard(fd int) bool {
 }
 
 // endLinger closes a lingering fd.
-func (r *Reactor) endLinger(fd int) {
-	t, ok := r.lingering[fd]
-	if !ok {
+func (r *Reactor) endLinger(lf *lingerFd) {
+	if lf.fd < 0 {
 		return
 	}
-	delete(r.lingering, fd)
-	t.Cancel()
-	closeFd(fd)
+	r.fds.clear(lf.fd, lf)
+	lf.timer.Cancel()
+	closeFd(lf.fd)
+	lf.fd = -1
+	r.lingering--
 }
 
 // closeLingering closes every lingering fd (the reactor stops).
 func (r *Reactor) closeLingering() {
-	for fd := range r.lingering {
-		r.endLinger(fd)
-	}
+	r.fds.each(func(o fdOwner) {
+		if lf, ok := o.(*lingerFd); ok {
+			r.endLinger(lf)
+		}
+	})
 }
 
 // drained reports whether a Shutdown has nothing left to wait for.
 func (r *Reactor) drained() bool {
-	return r.draining && r.nconns == 0 && len(r.lingering) == 0
+	return r.draining && r.nconns == 0 && r.lingering == 0
 }

@@ -53,7 +53,7 @@ func TestLingerSwallowsLateInput(t *testing.T) {
 	c.Close()
 	assert.Eventually(t, func() bool {
 		n := -1
-		h.do(func() { n = len(h.r.lingering) })
+		h.do(func() { n = h.r.lingering })
 		return n == 0
 	}, waitTimeout, 5*time.Millisecond, "the lingering socket closes when the peer does")
 }
@@ -73,7 +73,7 @@ func TestLingerTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF, "the write side is shut at once")
 	assert.NoError(t, p.waitUnbind(t))
 	lingering := func() (n int) {
-		h.do(func() { n = len(h.r.lingering) })
+		h.do(func() { n = h.r.lingering })
 		return n
 	}
 	assert.Equal(t, 1, lingering())

@@ -59,7 +59,7 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
 	}
 	l.addr = sockname(fd, false)
-	r.listeners[fd] = l
+	r.fds.set(fd, l)
 	return l, nil
 }
 
@@ -139,7 +139,7 @@ func (l *Listener) closeNow() {
 		return
 	}
 	l.closed = true
-	delete(l.r.listeners, l.fd)
+	l.r.fds.clear(l.fd, l)
 	closeFd(l.fd)
 	if l.path != "" {
 		os.Remove(l.path)
@@ -210,7 +210,7 @@ func (l *Listener) retry() {
 
 // newConn wraps an accepted fd in a Conn and calls PostInit.
 func (r *Reactor) newConn(fd int, newHandler func(*Conn) Handler, cc *connConfig) {
-	c := &Conn{r: r, fd: fd, lastActive: r.nowNs}
+	c := &Conn{r: r, fd: fd, lastActive: r.nowNs, st: plainStage{}}
 	if cc.noDelay {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // fails harmlessly on unix sockets
 	}

@@ -98,14 +98,35 @@ type proxyState struct {
 	pipe *pipe // bytes spliced for this Conn that its socket has not taken; written before out
 }
 
-// pending returns the spliced bytes waiting to be written; it is part of
-// OutboundSize. A nil proxyState has none.
-func (ps *proxyState) pending() int {
-	if ps == nil || ps.pipe == nil {
+// The proxy is a stage (stage.go) of each Conn that has a role in it: a
+// source's reads go to its target (proxyRead, with splice when it can);
+// a target's spliced bytes wait in its pipe ahead of its outbound buffer.
+
+func (ps *proxyState) readable(c *Conn) {
+	if ps.dst != nil {
+		c.r.proxyRead(c) // proxy_read.go
+		return
+	}
+	c.r.readPlain(c) // a target only: its own input goes to ReceiveData
+}
+
+func (ps *proxyState) write(c *Conn, p []byte) (int, error) { return c.writeSocket(p) }
+
+// held returns the spliced bytes waiting to be written.
+func (ps *proxyState) held() int {
+	if ps.pipe == nil {
 		return 0
 	}
 	return ps.pipe.n
 }
+
+// flush writes the spliced bytes first (proxy_read.go).
+func (ps *proxyState) flush(c *Conn) bool { return ps.pipe == nil || c.r.flushPipe(c) }
+
+func (ps *proxyState) drained(c *Conn) { c.r.proxyDrained(c) }
+func (ps *proxyState) release(c *Conn) { c.r.proxyRelease(c) }
+
+var _ stage = (*proxyState)(nil)
 
 // idle reports whether the state may be dropped (ProxiedBytes keeps it
 // while it has a count to report).
@@ -113,16 +134,21 @@ func (ps *proxyState) idle() bool {
 	return ps.dst == nil && ps.src == nil && ps.pipe == nil && ps.moved == 0
 }
 
+// proxyState returns c's part in proxying, installing the proxy as c's
+// stage on first use.
 func (c *Conn) proxyState() *proxyState {
 	if c.proxy == nil {
 		c.proxy = &proxyState{}
+		c.st = c.proxy
 	}
 	return c.proxy
 }
 
+// dropIdleProxy takes the proxy out of c once it has no role left.
 func (c *Conn) dropIdleProxy() {
 	if c.proxy != nil && c.proxy.idle() {
 		c.proxy = nil
+		c.st = plainStage{}
 	}
 }
 

@@ -27,11 +27,10 @@ type Reactor struct {
 	iter    uint64    // completed polls: the batch an event belongs to
 	readBuf []byte
 
-	conns     []*Conn // indexed by fd
-	listeners map[int]*Listener
-	resolving map[*Conn]struct{}   // outbound Conns waiting for a host name (no fd yet)
-	closing   []*Conn              // marked closed this iteration, swept at its end
-	lingering map[int]timer.Handle // fds of Conns closed after writing, swallowing input (linger.go)
+	fds       fdTable            // the owner of every registered fd (fdtable.go)
+	resolving map[*Conn]struct{} // outbound Conns waiting for a host name (no fd yet)
+	closing   []*Conn            // marked closed this iteration, swept at its end
+	lingering int                // fds of Conns closed after writing, swallowing input (linger.go)
 	nconns    int
 
 	// The one way in from other goroutines (ticks.go).
@@ -73,9 +72,7 @@ func New(opts ...Option) (*Reactor, error) {
 		poller:    p,
 		timers:    timer.NewQueue(cfg.clock),
 		readBuf:   make([]byte, cfg.readBufSize),
-		listeners: make(map[int]*Listener),
 		resolving: make(map[*Conn]struct{}),
-		lingering: make(map[int]timer.Handle),
 		stopped:   make(chan struct{}),
 	}
 	r.base = cfg.clock.Now()
@@ -201,14 +198,14 @@ func (r *Reactor) AddPeriodicTimer(d time.Duration, fn func()) *timer.Timer {
 
 // teardown closes everything after the loop's last iteration.
 func (r *Reactor) teardown() {
-	for _, l := range r.listeners {
-		l.closeNow()
-	}
-	for _, c := range r.conns {
-		if c != nil {
-			c.closeWith(ErrStopped)
+	r.fds.each(func(o fdOwner) {
+		switch o := o.(type) {
+		case *Listener:
+			o.closeNow()
+		case *Conn:
+			o.closeWith(ErrStopped)
 		}
-	}
+	})
 	r.sweep()
 	for c := range r.resolving { // Conns still resolving a host name
 		c.closeWith(ErrStopped)

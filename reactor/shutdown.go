@@ -48,14 +48,16 @@ func (r *Reactor) Shutdown(ctx context.Context) error {
 // beginDrain is the loop side of Shutdown.
 func (r *Reactor) beginDrain() {
 	r.draining = true
-	for _, l := range r.listeners {
-		l.closeNow()
-	}
-	for _, c := range r.conns {
-		if c != nil && c.flags&fClosed == 0 {
-			c.CloseAfterWriting()
+	r.fds.each(func(o fdOwner) {
+		switch o := o.(type) {
+		case *Listener:
+			o.closeNow()
+		case *Conn:
+			if o.flags&fClosed == 0 {
+				o.CloseAfterWriting()
+			}
 		}
-	}
+	})
 	for c := range r.resolving {
 		c.CloseAfterWriting()
 	}

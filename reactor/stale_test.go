@@ -95,8 +95,8 @@ func TestReleaseUnregisteredConn(t *testing.T) {
 	require.NoError(t, unix.Dup2(int(f.Fd()), high))
 	p := h.newProbe()
 	h.do(func() {
-		assert.Less(t, len(h.r.conns), high)
-		c := &Conn{r: h.r, h: p, fd: high, flags: fConnecting}
+		assert.Less(t, len(h.r.fds.owners), high)
+		c := &Conn{r: h.r, h: p, fd: high, flags: fConnecting, st: plainStage{}}
 		h.r.nconns++
 		c.closeWith(errors.New("register failed"))
 	})

@@ -94,13 +94,12 @@ func (h *harness) stop() {
 func (h *harness) checkClean() {
 	t, r := h.t, h.r
 	assert.Zero(t, r.nconns, "connections left")
-	for fd, c := range r.conns {
-		assert.Nil(t, c, "conn left at fd %d", fd)
+	for fd, o := range r.fds.owners {
+		assert.Nil(t, o, "fd %d still owned (conn, listener or lingering fd)", fd)
 	}
-	assert.Empty(t, r.listeners, "listeners left")
 	assert.Empty(t, r.resolving, "resolving conns left")
 	assert.Empty(t, r.closing, "unswept conns left")
-	assert.Empty(t, r.lingering, "lingering fds left")
+	assert.Zero(t, r.lingering, "lingering fds left")
 	assert.Zero(t, r.timers.Len(), "timers left")
 	h.mu.Lock()
 	for i, p := range h.probes {

@@ -1,0 +1,47 @@
+package reactor
+
+// stage is what sits between a Conn's socket and its handler: the Conn's
+// read path and the front of its write path. Every Conn has exactly one
+// (Conn.st), plainStage unless something is installed; ProxyTo installs
+// the proxy's (proxy.go) and its end puts plainStage back. The choice is
+// made when a stage is installed, never tested for on the hot path: the
+// loop calls the Conn's stage and the stage knows what it is. See
+// "Stages" in doc.go for the rules a stage follows and how TLS plugs in.
+type stage interface {
+	// readable runs when the socket is readable and the Conn wants to
+	// read (no noRead flag). It reads at most readBudget buffers and
+	// passes the bytes on: to ReceiveData (deliver), to a proxy target.
+	readable(c *Conn)
+	// write is Conn.Write once the Conn is known to be open: the bytes
+	// the handler writes, on their way to the socket (writeSocket).
+	write(c *Conn, p []byte) (int, error)
+	// held returns the bytes the stage holds for the socket ahead of the
+	// Conn's outbound buffer; OutboundSize counts them.
+	held() int
+	// flush writes them when the socket is writable and reports whether
+	// none are left; the outbound buffer is written only then, so bytes
+	// keep their order.
+	flush(c *Conn) bool
+	// drained runs when all the Conn's output (held and buffered) has
+	// gone to the kernel.
+	drained(c *Conn)
+	// release runs when the Conn is swept, before Unbind.
+	release(c *Conn)
+}
+
+// plainStage is a Conn with nothing between its socket and its handler.
+type plainStage struct{}
+
+func (plainStage) readable(c *Conn)                       { c.r.readPlain(c) }
+func (plainStage) write(c *Conn, p []byte) (int, error)   { return c.writeSocket(p) }
+func (plainStage) held() int                              { return 0 }
+func (plainStage) flush(*Conn) bool                       { return true }
+func (plainStage) drained(*Conn)                          {}
+func (plainStage) release(*Conn)                          {}
+var _ stage = plainStage{}
+
+// isPlain reports whether c has no stage installed.
+func (c *Conn) isPlain() bool {
+	_, ok := c.st.(plainStage)
+	return ok
+}

@@ -15,9 +15,10 @@ import (
 // so that a connect storm cannot starve established connections.
 const acceptBudget = 64
 
-// listenBacklog is the accept queue asked of the kernel (capped by
-// net.core.somaxconn); EventMachine's fixed 100 overflows under C10K.
-const listenBacklog = 4096
+// DefaultBacklog is the accept queue Listen asks of the kernel (capped
+// by net.core.somaxconn) unless WithBacklog says otherwise;
+// EventMachine's fixed 100 overflows under C10K.
+const DefaultBacklog = 4096
 
 // Listener accepts connections for a reactor, as EM.start_server. Its
 // methods must be called on the reactor goroutine.
@@ -36,7 +37,9 @@ type Listener struct {
 // Listen starts accepting connections on network ("tcp", "tcp4", "tcp6" or
 // "unix") and addr ("127.0.0.1:0" picks a free port; for unix, a path). For
 // each accepted Conn, newHandler(c) gives its Handler, whose PostInit then
-// runs. opts apply to every accepted Conn. SO_REUSEADDR is set. A stale unix
+// runs. opts apply to every accepted Conn, except the listener's own
+// (WithBacklog, WithReusePort), which apply to the listening socket.
+// SO_REUSEADDR is set. A stale unix
 // socket file at addr is replaced. A host name in addr is resolved before
 // Listen returns. Must be called on the reactor goroutine.
 func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler, opts ...ConnOption) (*Listener, error) {
@@ -49,11 +52,12 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 	if r.stopReq.Load() && r.ran {
 		return nil, ErrNotRunning
 	}
-	fd, path, err := listenSocket(network, addr)
+	cc := applyConnOptions(opts)
+	fd, path, err := listenSocket(network, addr, cc.listen)
 	if err != nil {
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
 	}
-	l := &Listener{r: r, fd: fd, path: path, newHandler: newHandler, cc: applyConnOptions(opts)}
+	l := &Listener{r: r, fd: fd, path: path, newHandler: newHandler, cc: cc}
 	if err := r.poller.Add(fd, true, false); err != nil {
 		closeFd(fd)
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
@@ -63,7 +67,7 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 	return l, nil
 }
 
-func listenSocket(network, addr string) (int, string, error) {
+func listenSocket(network, addr string, lc listenConfig) (int, string, error) {
 	var sa unix.Sockaddr
 	family := unix.AF_UNIX
 	path := ""
@@ -91,17 +95,22 @@ func listenSocket(network, addr string) (int, string, error) {
 	if err != nil {
 		return -1, "", syscallErr("socket", err)
 	}
-	if err := bindListen(fd, family, network, sa); err != nil {
+	if err := bindListen(fd, family, network, sa, lc); err != nil {
 		closeFd(fd)
 		return -1, "", err
 	}
 	return fd, path, nil
 }
 
-func bindListen(fd, family int, network string, sa unix.Sockaddr) error {
+func bindListen(fd, family int, network string, sa unix.Sockaddr, lc listenConfig) error {
 	if family != unix.AF_UNIX {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return syscallErr("setsockopt", err)
+		}
+		if lc.reusePort {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+				return syscallErr("setsockopt SO_REUSEPORT", err)
+			}
 		}
 	}
 	if family == unix.AF_INET6 {
@@ -114,7 +123,7 @@ func bindListen(fd, family int, network string, sa unix.Sockaddr) error {
 	if err := unix.Bind(fd, sa); err != nil {
 		return syscallErr("bind", err)
 	}
-	if err := unix.Listen(fd, listenBacklog); err != nil {
+	if err := unix.Listen(fd, lc.backlog); err != nil {
 		return syscallErr("listen", err)
 	}
 	return nil

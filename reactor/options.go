@@ -71,11 +71,19 @@ type connConfig struct {
 	connectTimeout time.Duration
 	inactivity     time.Duration
 	noDelay        bool
-	local          localBind // WithLocalAddr (bindconnect.go)
+	local          localBind    // WithLocalAddr (bindconnect.go)
+	listen         listenConfig // the listening socket's own options (Listen only)
+}
+
+// listenConfig is what WithBacklog and WithReusePort set: options of a
+// listening socket rather than of the Conns it accepts.
+type listenConfig struct {
+	backlog   int
+	reusePort bool
 }
 
 func defaultConnConfig() connConfig {
-	return connConfig{connectTimeout: 20 * time.Second, noDelay: true}
+	return connConfig{connectTimeout: 20 * time.Second, noDelay: true, listen: listenConfig{backlog: DefaultBacklog}}
 }
 
 func applyConnOptions(opts []ConnOption) connConfig {
@@ -101,3 +109,23 @@ func WithInactivityTimeout(d time.Duration) ConnOption {
 
 // WithNoDelay sets TCP_NODELAY on TCP connections (default on).
 func WithNoDelay(on bool) ConnOption { return func(c *connConfig) { c.noDelay = on } }
+
+// WithBacklog sets the accept queue of a listening socket (default
+// DefaultBacklog, 4096; the kernel caps it at net.core.somaxconn). It is a
+// Listen option: Connect ignores it. Values below 1 keep the default.
+func WithBacklog(n int) ConnOption {
+	return func(c *connConfig) {
+		if n > 0 {
+			c.listen.backlog = n
+		}
+	}
+}
+
+// WithReusePort sets SO_REUSEPORT on a listening TCP socket, so that
+// several listeners (one per reactor of a Group, or per process) may bind
+// the same address and port; on Linux the kernel spreads the new
+// connections over them. It is a Listen option: Connect ignores it, and so
+// does a unix socket.
+func WithReusePort() ConnOption {
+	return func(c *connConfig) { c.listen.reusePort = true }
+}

@@ -32,12 +32,13 @@ type stage interface {
 // plainStage is a Conn with nothing between its socket and its handler.
 type plainStage struct{}
 
-func (plainStage) readable(c *Conn)                       { c.r.readPlain(c) }
-func (plainStage) write(c *Conn, p []byte) (int, error)   { return c.writeSocket(p) }
-func (plainStage) held() int                              { return 0 }
-func (plainStage) flush(*Conn) bool                       { return true }
-func (plainStage) drained(*Conn)                          {}
-func (plainStage) release(*Conn)                          {}
+func (plainStage) readable(c *Conn)                     { c.r.readPlain(c) }
+func (plainStage) write(c *Conn, p []byte) (int, error) { return c.writeSocket(p) }
+func (plainStage) held() int                            { return 0 }
+func (plainStage) flush(*Conn) bool                     { return true }
+func (plainStage) drained(*Conn)                        {}
+func (plainStage) release(*Conn)                        {}
+
 var _ stage = plainStage{}
 
 // isPlain reports whether c has no stage installed.

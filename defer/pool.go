@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/evmachine/evmachine/internal/mailbox"
 )
 
 // Default sizes: EventMachine's thread pool has 20 threads; the queue bound
@@ -70,12 +72,9 @@ type Pool struct {
 
 	// Finished jobs wait in results for the owner's goroutine, which runs
 	// them all in one posted drain (see results.go).
-	resMu    sync.Mutex
-	results  []*job
-	spare    []*job // the last drained batch, emptied, for reuse
-	posted   bool   // a drain is posted and has not yet taken results
-	detached bool
-	drainFn  func() // p.drain, bound once so that posting allocates nothing
+	results  *mailbox.Box[*job]
+	drainFn  func()     // p.drain, bound once so that posting allocates nothing
+	finishFn func(*job) // p.finish, bound once
 
 	rejected atomic.Uint64
 	dropped  atomic.Uint64
@@ -106,7 +105,8 @@ func New(post func(func()), opts ...Option) *Pool {
 		queueSize: c.queueSize,
 		exited:    make(chan struct{}),
 	}
-	p.drainFn = p.drain
+	p.drainFn, p.finishFn = p.drain, p.finish
+	p.results = mailbox.New[*job](func() { p.post(p.drainFn) })
 	return p
 }
 

@@ -2,7 +2,9 @@ package reactor
 
 import (
 	"runtime/debug"
-	"sync"
+	"sync/atomic"
+
+	"github.com/evmachine/evmachine/internal/mailbox"
 )
 
 // Channel is EventMachine's EM::Channel: a publish/subscribe fan-out on the
@@ -25,12 +27,8 @@ type Channel[T any] struct {
 	byID   map[uint64]*subscriber[T]
 	nextID uint64
 
-	mu        sync.Mutex
-	pending   []T
-	spare     []T
-	scheduled bool
-	nsubs     int // len(subs), for NumSubscribers from any goroutine
-	deliverFn func()
+	pushed *mailbox.Box[T] // its wake-up queues one delivery tick
+	nsubs  atomic.Int32    // len(subs), for NumSubscribers from any goroutine
 }
 
 type subscriber[T any] struct {
@@ -43,7 +41,8 @@ type subscriber[T any] struct {
 // r. Safe for concurrent use.
 func NewChannel[T any](r *Reactor) *Channel[T] {
 	ch := &Channel[T]{r: r, byID: make(map[uint64]*subscriber[T])}
-	ch.deliverFn = ch.deliver
+	deliver := ch.deliver
+	ch.pushed = mailbox.New[T](func() { r.NextTick(deliver) })
 	return ch
 }
 
@@ -105,53 +104,27 @@ func (ch *Channel[T]) Pop(fn func(item T)) uint64 {
 // later tick (never inside Push). Safe for concurrent use. Items pushed
 // after the reactor stopped are never delivered.
 func (ch *Channel[T]) Push(items ...T) {
-	if len(items) == 0 {
-		return
-	}
-	ch.mu.Lock()
-	ch.pending = append(ch.pending, items...)
-	sched := !ch.scheduled
-	ch.scheduled = true
-	ch.mu.Unlock()
-	if sched {
-		ch.r.NextTick(ch.deliverFn)
+	if len(items) > 0 {
+		ch.pushed.PostAll(items...)
 	}
 }
 
 // NumSubscribers returns the number of subscribers. Safe for concurrent use.
-func (ch *Channel[T]) NumSubscribers() int {
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	return ch.nsubs
-}
+func (ch *Channel[T]) NumSubscribers() int { return int(ch.nsubs.Load()) }
 
-func (ch *Channel[T]) setCount() {
-	ch.mu.Lock()
-	ch.nsubs = len(ch.subs)
-	ch.mu.Unlock()
-}
+func (ch *Channel[T]) setCount() { ch.nsubs.Store(int32(len(ch.subs))) }
 
 // deliver hands the items pushed so far to the subscribers. Each item goes
 // to the subscribers as they stood when its delivery began, minus any
 // removed meanwhile.
 func (ch *Channel[T]) deliver() {
-	ch.mu.Lock()
-	batch := ch.pending
-	ch.pending = ch.spare[:0]
-	ch.scheduled = false
-	ch.mu.Unlock()
-	for i := range batch {
-		v := batch[i]
+	ch.pushed.Drain(func(v T) {
 		for _, s := range ch.subs {
 			if !s.removed {
 				ch.call(s, v)
 			}
 		}
-	}
-	clear(batch)
-	ch.mu.Lock()
-	ch.spare = batch[:0]
-	ch.mu.Unlock()
+	})
 }
 
 // call runs one subscriber; a panic is recovered and reported, and the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	deferpool "github.com/evmachine/evmachine/defer"
+	"github.com/evmachine/evmachine/internal/mailbox"
 )
 
 // DefaultDeferCloseGrace is how long Stop waits for running Defer
@@ -43,23 +44,27 @@ type deferConfig struct {
 
 // deferState is the reactor side of Defer and System: the lazily created
 // pool (which batches its own completions onto the loop and counts its own
-// drops), and the batch through which System completions reach the loop.
+// drops), and the mailbox through which System completions reach the loop,
+// run together by one tick.
 type deferState struct {
 	pool   atomic.Pointer[deferpool.Pool]
 	hooked bool // loop only: the stop hook is registered, ctx exists
 	ctx    context.Context
 	cancel context.CancelFunc
 	procs  sync.WaitGroup // System commands still running
-	runFn  func()         // r.runCompletions, bound once
 
-	// System completions, run together by one tick.
-	mu        sync.Mutex
-	batch     []func()
-	spare     []func()
-	scheduled bool // a runCompletions tick is queued
-	stopped   bool // the loop stopped: completions are dropped
+	completions *mailbox.Box[func()] // System completions; its wake-up queues runFn
+	runFn       func()               // r.runCompletions, bound once
+	stopped     atomic.Bool          // the loop stopped: completions are dropped
 
 	dropped atomic.Uint64 // System completions, and Defers after stop, dropped here
+}
+
+// initDeferred makes the System completions' mailbox (New calls it).
+func (r *Reactor) initDeferred() {
+	d := &r.deferred
+	d.runFn = r.runCompletions
+	d.completions = mailbox.New[func()](func() { r.post(d.runFn) })
 }
 
 // Defer runs op on the reactor's worker pool and then done(result, err) on
@@ -158,87 +163,43 @@ func (r *Reactor) deferPool() *deferpool.Pool {
 // past the hook), when nothing new may start.
 func (r *Reactor) deferInit() bool {
 	d := &r.deferred
-	d.mu.Lock()
-	stopped := d.stopped
-	d.mu.Unlock()
-	if stopped || (r.ran && !r.running.Load()) {
+	if d.stopped.Load() || (r.ran && !r.running.Load()) {
 		return false
 	}
 	if !d.hooked {
 		d.hooked = true
 		d.ctx, d.cancel = context.WithCancel(context.Background())
-		d.runFn = r.runCompletions
 		r.onStop = append(r.onStop, r.closeDeferred)
 	}
 	return true
 }
 
 // postPool is the pool's post function (called on worker goroutines). The
-// pool hands over one drain per batch of completions, and once detached at
-// stop it drops and counts the completions that can no longer run, so the
-// drain goes straight to the tick queue. A drain refused because the loop
-// is gone finds nothing to run; if the stop hook never ran (the pool was
-// made during teardown), detaching here drops and counts its results.
-func (r *Reactor) postPool(fn func()) {
-	if !r.post(fn) {
-		if p := r.deferred.pool.Load(); p != nil {
-			p.Detach()
-		}
-	}
-}
+// pool hands over one drain per batch of completions, and once detached by
+// the stop hook it drops and counts the completions that can no longer
+// run, so the drain goes straight to the tick queue; a drain refused
+// because the loop is gone would have found nothing to run.
+func (r *Reactor) postPool(fn func()) { r.post(fn) }
 
 // postCompletion queues fn (a System command's done) for the loop. It runs
 // on the command's goroutine: it never blocks and never runs fn. One tick
 // runs every completion queued since the last.
 func (r *Reactor) postCompletion(fn func()) {
-	d := &r.deferred
-	d.mu.Lock()
-	if d.stopped {
-		d.mu.Unlock()
-		d.dropped.Add(1)
-		return
-	}
-	d.batch = append(d.batch, fn)
-	if d.scheduled {
-		d.mu.Unlock()
-		return
-	}
-	d.scheduled = true
-	d.mu.Unlock()
-	if !r.post(d.runFn) {
-		r.stopCompletions() // the loop is gone and the hook never ran
+	if !r.deferred.completions.Post(fn) {
+		r.deferred.dropped.Add(1)
 	}
 }
 
 // runCompletions runs, on the loop, the completions queued so far; those
 // queued meanwhile wait for the next tick.
-func (r *Reactor) runCompletions() {
-	d := &r.deferred
-	d.mu.Lock()
-	batch := d.batch
-	d.batch = d.spare[:0]
-	d.scheduled = false
-	d.mu.Unlock()
-	for i, fn := range batch {
-		batch[i] = nil
-		r.safeCall(fn)
-	}
-	d.mu.Lock()
-	d.spare = batch[:0]
-	d.mu.Unlock()
-}
+func (r *Reactor) runCompletions() { r.deferred.completions.Drain(r.safeCall) }
 
 // stopCompletions drops, and counts, the completions not yet run, and makes
 // postCompletion drop every later one.
 func (r *Reactor) stopCompletions() {
 	d := &r.deferred
-	d.mu.Lock()
-	d.stopped = true
-	n := len(d.batch)
-	clear(d.batch)
-	d.batch, d.spare = nil, nil
-	d.mu.Unlock()
-	d.dropped.Add(uint64(n))
+	d.stopped.Store(true)
+	d.dropped.Add(uint64(len(d.completions.Close())))
 }
 
 // closeDeferred is the stop hook (on the loop, after every Conn is gone):

@@ -3,10 +3,10 @@ package reactor
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/mailbox"
 	"github.com/evmachine/evmachine/reactor/internal/poller"
 	"github.com/evmachine/evmachine/timer"
 )
@@ -34,13 +34,9 @@ type Reactor struct {
 	nconns    int
 
 	// The one way in from other goroutines (ticks.go).
-	tickMu      sync.Mutex
-	ticks       []func()
-	spare       []func()
-	nticks      atomic.Int32
+	ticks       *mailbox.Box[func()]
 	sleeping    atomic.Bool
 	wakePending atomic.Bool
-	closed      bool // under tickMu: the loop is gone, ticks are refused
 
 	stopReq  atomic.Bool
 	running  atomic.Bool
@@ -75,6 +71,8 @@ func New(opts ...Option) (*Reactor, error) {
 		resolving: make(map[*Conn]struct{}),
 		stopped:   make(chan struct{}),
 	}
+	r.ticks = mailbox.New[func()](r.wakeLoop)
+	r.initDeferred()
 	r.base = cfg.clock.Now()
 	r.setNow()
 	r.timers.Call = r.safeCall
@@ -149,7 +147,7 @@ func (r *Reactor) wait() ([]poller.Event, error) {
 	timeout := time.Duration(-1)
 	r.sleeping.Store(true)
 	switch {
-	case r.nticks.Load() > 0 || r.stopReq.Load() || len(r.closing) > 0 || r.drained():
+	case r.ticks.Len() > 0 || r.stopReq.Load() || len(r.closing) > 0 || r.drained():
 		timeout = 0
 	default:
 		if next, ok := r.timers.Next(); ok {
@@ -213,8 +211,8 @@ func (r *Reactor) teardown() {
 	r.sweep()
 	r.closeLingering()
 	r.timers.Clear()
-	for _, fn := range r.onStop {
-		r.safeCall(fn)
+	for i := 0; i < len(r.onStop); i++ { // hooks added meanwhile run too
+		r.safeCall(r.onStop[i])
 	}
 	if err := r.closeTicks(); err != nil {
 		r.log.Warn("reactor: closing poller", "err", err)

@@ -15,35 +15,20 @@ func (r *Reactor) post(fn func()) bool {
 	if fn == nil {
 		return true
 	}
-	r.tickMu.Lock()
-	defer r.tickMu.Unlock()
-	if r.closed {
-		return false
-	}
-	r.ticks = append(r.ticks, fn)
-	r.nticks.Add(1)
-	// Only a sleeping (or about to sleep) loop needs the eventfd write; the
-	// loop sets sleeping before it reads nticks, so one side always sees
-	// the other.
-	if r.sleeping.Load() {
-		r.wakeLocked()
-	}
-	return true
+	return r.ticks.Post(fn)
 }
 
-// wake interrupts the poller's wait. Safe for concurrent use.
-func (r *Reactor) wake() {
-	r.tickMu.Lock()
-	defer r.tickMu.Unlock()
-	if !r.closed {
-		r.wakeLocked()
-	}
-}
+// wake interrupts the poller's wait (Stop uses it). Safe for concurrent
+// use.
+func (r *Reactor) wake() { r.ticks.Signal() }
 
-// wakeLocked writes the wake-up at most once until the loop consumes it.
-// The caller holds tickMu, which keeps the poller open during the write.
-func (r *Reactor) wakeLocked() {
-	if r.wakePending.CompareAndSwap(false, true) {
+// wakeLoop is the tick mailbox's wake-up, run under its lock (which keeps
+// the poller open during the write). Only a sleeping (or about to sleep)
+// loop needs the eventfd write: the loop sets sleeping before it looks at
+// the mailbox and the stop request, so one side always sees the other. The
+// write happens at most once until the loop consumes it.
+func (r *Reactor) wakeLoop() {
+	if r.sleeping.Load() && r.wakePending.CompareAndSwap(false, true) {
 		if err := r.poller.Wake(); err != nil {
 			r.log.Error("reactor: wake-up failed", "err", err)
 		}
@@ -53,30 +38,13 @@ func (r *Reactor) wakeLocked() {
 // runTicks runs the tick queue as it stood when called.
 func (r *Reactor) runTicks() {
 	r.wakePending.Store(false)
-	if r.nticks.Load() == 0 {
-		return
-	}
-	r.tickMu.Lock()
-	batch := r.ticks
-	r.ticks = r.spare[:0]
-	r.nticks.Store(0)
-	r.tickMu.Unlock()
-	for i, fn := range batch {
-		batch[i] = nil
-		r.safeCall(fn)
-	}
-	r.spare = batch[:0]
+	r.ticks.Drain(r.safeCall)
 }
 
-// closeTicks discards queued ticks, refuses new ones and closes the poller
-// under the same lock, so no wake-up is ever written to a closed (and
-// perhaps reused) fd.
+// closeTicks discards queued ticks, refuses new ones and then closes the
+// poller: once the mailbox is closed no wake-up is written, so none goes
+// to a closed (and perhaps reused) fd.
 func (r *Reactor) closeTicks() error {
-	r.tickMu.Lock()
-	defer r.tickMu.Unlock()
-	r.closed = true
-	clear(r.ticks)
-	r.ticks = nil
-	r.nticks.Store(0)
+	r.ticks.Close()
 	return r.poller.Close()
 }

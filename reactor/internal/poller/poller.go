@@ -8,16 +8,26 @@
 //     a non-blocking pipe on the BSDs).
 //   - Add(fd, read, write) registers fd with that interest, Mod changes it,
 //     Del removes it. Registration is level-triggered.
+//   - Add, Mod and Del fail on a closed fd with an *os.SyscallError that
+//     names the system call and wraps EBADF. Del of an fd that is not
+//     registered is no error on kqueue, ENOENT on epoll.
 //   - Wait(timeout) waits for readiness: timeout < 0 blocks, 0 polls,
 //     > 0 waits that long (sub-millisecond remainders round up to a whole
 //     millisecond). It returns the ready events in a slice that is reused by
-//     the next Wait. A wake-up is consumed inside Wait and never reported.
-//     Before blocking, Wait polls once without entering the Go scheduler's
-//     syscall path, so a busy loop pays no thread hand-off per iteration.
+//     the next Wait, at most one Event per fd (kqueue's separate read and
+//     write events are merged). A wake-up is consumed inside Wait and never
+//     reported; any number of Wakes before a Wait end that one Wait only.
+//     Before blocking, Wait polls once, lets the other runnable goroutines
+//     run and polls again, so a busy loop never sleeps and a sleeping one
+//     does not make the scheduler hand its P over and back (on Linux the
+//     polls do not even enter the Go scheduler's syscall path).
 //   - Error and hang-up conditions are reported as Readable+Writable (and
-//     flagged in Err/Hup), so that the read or write path finds the error.
+//     flagged in Err/Hup), so that the read or write path finds the error,
+//     also on an fd registered for reading only.
 //   - Wake() makes a Wait in progress (or the next one) return; it is the
 //     only method safe for concurrent use.
+//
+// poller_test.go holds every backend to this contract.
 //
 // A Poller is owned by one goroutine (the reactor's loop) except for Wake.
 package poller

@@ -37,6 +37,8 @@
 //     so one busy peer cannot starve the others), writes.
 //  5. Sweep the connections closed in this iteration: close the fd, call
 //     Unbind. Events already fetched for a closed fd are dropped.
+//  6. If a Shutdown is under way and no connection (and no socket closed
+//     after writing, still lingering) is left, stop.
 //
 // # EventMachine names
 //

@@ -44,6 +44,9 @@ type Reactor struct {
 	draining bool          // Shutdown in progress: stop when the last Conn is gone
 	stopped  chan struct{} // closed when Run returns
 	loopGID  atomic.Uint64
+	// inCallbacks is true while the loop may be running callbacks: all the
+	// time Run runs except the poller's wait (Shutdown's onLoop).
+	inCallbacks atomic.Bool
 
 	onStop []func() // run once when the loop stops, after every Conn is gone
 
@@ -102,15 +105,14 @@ func (r *Reactor) Run() error {
 	}
 	r.ran = true
 	r.loopGID.Store(goid())
+	r.inCallbacks.Store(true)
+	defer r.inCallbacks.Store(false)
 	r.running.Store(true)
 	defer close(r.stopped)
 	defer r.running.Store(false)
 	var err error
 	for err == nil && !r.stopReq.Load() {
-		err = r.tick()
-		if r.drained() {
-			r.stopReq.Store(true)
-		}
+		err = r.runOnce()
 	}
 	r.teardown()
 	if err != nil {
@@ -119,8 +121,10 @@ func (r *Reactor) Run() error {
 	return nil
 }
 
-// tick is one loop iteration; doc.go lists the same phases.
-func (r *Reactor) tick() error {
+// runOnce is one loop iteration (EventMachine's _RunOnce); doc.go lists
+// the same phases. (The next-tick queue is "the ticks": an iteration is
+// not one.)
+func (r *Reactor) runOnce() error {
 	r.setNow()
 	r.timers.Run(r.now)     // 1. due timers
 	r.runTicks()            // 2. the next-tick queue as it stood
@@ -132,6 +136,9 @@ func (r *Reactor) tick() error {
 	r.setNow()
 	r.dispatch(events) // 4. accepts, reads, writes
 	r.sweep()          // 5. unregister, close and Unbind what closed
+	if r.drained() {   // 6. a Shutdown with nothing left to wait for stops the loop
+		r.stopReq.Store(true)
+	}
 	return nil
 }
 
@@ -154,7 +161,9 @@ func (r *Reactor) wait() ([]poller.Event, error) {
 			timeout = max(next.Sub(r.cfg.clock.Now()), 0)
 		}
 	}
+	r.inCallbacks.Store(false)
 	events, err := r.poller.Wait(timeout)
+	r.inCallbacks.Store(true)
 	r.sleeping.Store(false)
 	return events, err
 }

@@ -19,7 +19,7 @@ import "context"
 // started, Shutdown returns ctx's error when ctx ends (Run, if called
 // later, returns after its first iteration).
 func (r *Reactor) Shutdown(ctx context.Context) error {
-	if r.running.Load() && goid() == r.loopGID.Load() {
+	if r.onLoop() {
 		r.beginDrain() // now, so that the caller's next Write already sees it
 		go func() {
 			select {
@@ -61,4 +61,15 @@ func (r *Reactor) beginDrain() {
 	for c := range r.resolving {
 		c.CloseAfterWriting()
 	}
+}
+
+// onLoop reports whether the caller is the loop goroutine, inside one of
+// its callbacks. The loop's own flag answers for the common case: while
+// the loop is not running callbacks (it sleeps in its poller, or it is not
+// running), no caller can be one of them. Only while it is does the
+// caller's goroutine id decide (parsed from its stack header: Go exposes
+// no goroutine identity), since another goroutine may call at that moment
+// too.
+func (r *Reactor) onLoop() bool {
+	return r.inCallbacks.Load() && goid() == r.loopGID.Load()
 }

@@ -36,10 +36,10 @@ func syscallErr(call string, err error) error {
 	return err
 }
 
-func closeFd(fd int) {
-	for unix.Close(fd) == unix.EINTR {
-	}
-}
+// closeFd closes fd. close(2) is not retried on EINTR: on Linux the fd
+// is released whatever close returns, so a retry could close an fd another
+// goroutine has just been given.
+func closeFd(fd int) { unix.Close(fd) }
 
 // sockError returns the error pending on fd (SO_ERROR) wrapped, or def
 // when none is pending.

@@ -9,8 +9,8 @@
 //   - Add(fd, read, write) registers fd with that interest, Mod changes it,
 //     Del removes it. Registration is level-triggered.
 //   - Add, Mod and Del fail on a closed fd with an *os.SyscallError that
-//     names the system call and wraps EBADF. Del of an fd that is not
-//     registered is no error on kqueue, ENOENT on epoll.
+//     names the system call and wraps EBADF. Del of an open fd that is not
+//     registered is no error.
 //   - Wait(timeout) waits for readiness: timeout < 0 blocks, 0 polls,
 //     > 0 waits that long (sub-millisecond remainders round up to a whole
 //     millisecond). It returns the ready events in a slice that is reused by

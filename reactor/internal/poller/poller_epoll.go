@@ -70,9 +70,10 @@ func (p *Poller) Mod(fd int, read, write bool) error {
 	return p.ctl(unix.EPOLL_CTL_MOD, fd, read, write)
 }
 
-// Del removes fd. Closing an fd removes it too; Del is for fds that stay open.
+// Del removes fd. Closing an fd removes it too; Del is for fds that stay
+// open. An fd that is not registered is no error.
 func (p *Poller) Del(fd int) error {
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil && err != unix.ENOENT {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
 	return nil

@@ -172,6 +172,7 @@ func TestOneEventPerFd(t *testing.T) {
 	evs, err = p.Wait(20 * time.Millisecond)
 	require.NoError(t, err)
 	assert.Empty(t, evs, "removed")
+	require.NoError(t, p.Del(a), "deleting an fd that is not registered is no error")
 	require.NoError(t, p.Add(a, true, false), "an fd can come back after Del")
 	assert.Equal(t, Event{Fd: int32(a), Readable: true}, waitFor(t, p, a))
 }

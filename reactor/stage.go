@@ -5,8 +5,8 @@ package reactor
 // (Conn.st), plainStage unless something is installed; ProxyTo installs
 // the proxy's (proxy.go) and its end puts plainStage back. The choice is
 // made when a stage is installed, never tested for on the hot path: the
-// loop calls the Conn's stage and the stage knows what it is. See
-// "Stages" in doc.go for the rules a stage follows and how TLS plugs in.
+// loop calls the Conn's stage and the stage knows what it is. STAGES.md
+// in this package gives the rules a stage follows and how TLS plugs in.
 type stage interface {
 	// readable runs when the socket is readable and the Conn wants to
 	// read (no noRead flag). It reads at most readBudget buffers and

@@ -52,8 +52,10 @@ type Conn struct {
 
 	laddr, raddr net.Addr // cached on first use
 
-	st    stage       // between the socket and the handler (stage.go): plainStage, or the proxy's
-	proxy *proxyState // non-nil while c proxies to, or is proxied to from, another Conn (proxy.go)
+	// st is what sits between the socket and the handler (stage.go):
+	// plainStage, or the proxy's *proxyState while c proxies to, or is
+	// proxied to from, another Conn (proxy.go).
+	st stage
 }
 
 // Write queues p for sending, as EventMachine's send_data; it implements

@@ -137,17 +137,24 @@ func (ps *proxyState) idle() bool {
 // proxyState returns c's part in proxying, installing the proxy as c's
 // stage on first use.
 func (c *Conn) proxyState() *proxyState {
-	if c.proxy == nil {
-		c.proxy = &proxyState{}
-		c.st = c.proxy
+	ps := c.px()
+	if ps == nil {
+		ps = &proxyState{}
+		c.st = ps
 	}
-	return c.proxy
+	return ps
+}
+
+// px returns c's part in proxying, nil when it has none: the proxy's
+// state is its stage.
+func (c *Conn) px() *proxyState {
+	ps, _ := c.st.(*proxyState)
+	return ps
 }
 
 // dropIdleProxy takes the proxy out of c once it has no role left.
 func (c *Conn) dropIdleProxy() {
-	if c.proxy != nil && c.proxy.idle() {
-		c.proxy = nil
+	if ps := c.px(); ps != nil && ps.idle() {
 		c.st = plainStage{}
 	}
 }
@@ -172,8 +179,8 @@ func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
 	if c.flags&(fClosed|fCloseAfterWriting) != 0 || dst.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return ErrClosed
 	}
-	if dst.proxy != nil && dst.proxy.src != nil && dst.proxy.src != c {
-		old := dst.proxy.src
+	if dps := dst.px(); dps != nil && dps.src != nil && dps.src != c {
+		old := dps.src
 		if old.flags&fClosed == 0 {
 			return ErrProxyTargetBusy
 		}
@@ -183,7 +190,7 @@ func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if c.proxy != nil && c.proxy.dst != nil {
+	if c.Proxying() {
 		c.r.stopProxy(c, ErrProxyStopped)
 	}
 	ps := c.proxyState()
@@ -197,34 +204,37 @@ func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
 // target are still delivered. It does nothing if c is not proxying. Must be
 // called on the reactor goroutine.
 func (c *Conn) StopProxy() {
-	if c.proxy != nil && c.proxy.dst != nil {
+	if c.Proxying() {
 		c.r.stopProxy(c, ErrProxyStopped)
 	}
 }
 
 // Proxying reports whether c is proxying its input to another Conn. Must be
 // called on the reactor goroutine.
-func (c *Conn) Proxying() bool { return c.proxy != nil && c.proxy.dst != nil }
+func (c *Conn) Proxying() bool {
+	ps := c.px()
+	return ps != nil && ps.dst != nil
+}
 
 // ProxiedBytes returns the bytes moved since the last ProxyTo, as
 // EventMachine's get_proxied_bytes (kept after proxying stops, until the
 // next ProxyTo). Must be called on the reactor goroutine.
 func (c *Conn) ProxiedBytes() int64 {
-	if c.proxy == nil {
-		return 0
+	if ps := c.px(); ps != nil {
+		return ps.moved
 	}
-	return c.proxy.moved
+	return 0
 }
 
 // stopProxy ends src's proxying: the pair is unlinked, src reads again and
 // the stop callback runs with reason.
 func (r *Reactor) stopProxy(src *Conn, reason error) {
-	ps := src.proxy
+	ps := src.px()
 	dst := ps.dst
 	onStop := ps.cfg.onStop
 	ps.dst, ps.cfg = nil, proxyConfig{}
-	if dst.proxy != nil && dst.proxy.src == src {
-		dst.proxy.src = nil
+	if dps := dst.px(); dps != nil && dps.src == src {
+		dps.src = nil
 		dst.dropIdleProxy()
 	}
 	if src.flags&fProxyWait != 0 {
@@ -249,7 +259,7 @@ func targetGone(dst *Conn) error {
 // proxyDrained runs when c's outbound buffer (pipe included) became empty:
 // a source paused for c may read again.
 func (r *Reactor) proxyDrained(c *Conn) {
-	src := c.proxy.src
+	src := c.px().src
 	if src != nil && src.flags&fProxyWait != 0 {
 		src.flags &^= fProxyWait
 		src.updateInterest()
@@ -260,7 +270,7 @@ func (r *Reactor) proxyDrained(c *Conn) {
 // are lost with the connection), a source proxying to c is told, and c
 // stops proxying.
 func (r *Reactor) proxyRelease(c *Conn) {
-	ps := c.proxy
+	ps := c.px()
 	if ps.pipe != nil {
 		r.pipes.put(ps.pipe)
 		ps.pipe = nil
@@ -268,14 +278,14 @@ func (r *Reactor) proxyRelease(c *Conn) {
 	if ps.dst != nil {
 		dst := ps.dst
 		ps.dst = nil
-		if dst.proxy != nil && dst.proxy.src == c {
-			dst.proxy.src = nil
+		if dps := dst.px(); dps != nil && dps.src == c {
+			dps.src = nil
 			dst.dropIdleProxy()
 		}
 	}
 	if src := ps.src; src != nil {
 		ps.src = nil
-		if src != c && src.proxy != nil && src.proxy.dst == c {
+		if sps := src.px(); src != c && sps != nil && sps.dst == c {
 			r.stopProxy(src, targetGone(c))
 		}
 	}

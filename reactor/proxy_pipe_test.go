@@ -60,11 +60,11 @@ func TestProxyPipePendingKeepsOrder(t *testing.T) {
 	data := nettest.Pattern(12<<20, 5)
 	sent := pxWrite(rig.client, data)
 	pxEventually(t, r, "spliced bytes wait in the target's pipe", func() bool {
-		return rig.dst.proxy != nil && rig.dst.proxy.pipe != nil && rig.dst.proxy.pipe.n > 0
+		return rig.dst.px() != nil && rig.dst.px().pipe != nil && rig.dst.px().pipe.n > 0
 	})
 	var moved int64
 	pxOn(t, r, func() {
-		require.NotNil(t, rig.dst.proxy.pipe, "still pending")
+		require.NotNil(t, rig.dst.px().pipe, "still pending")
 		moved = rig.src.ProxiedBytes()
 		_, err := rig.dst.Write([]byte("MARK"))
 		require.NoError(t, err)
@@ -96,7 +96,7 @@ func TestProxyTargetClosedWithPipePending(t *testing.T) {
 	pxOn(t, r, func() { require.NoError(t, rig.src.ProxyTo(rig.dst, WithProxyStopped(rig.srcH.onStop))) })
 	sent := pxWrite(rig.client, nettest.Pattern(12<<20, 6))
 	pxEventually(t, r, "spliced bytes wait in the target's pipe", func() bool {
-		return rig.dst.proxy != nil && rig.dst.proxy.pipe != nil
+		return rig.dst.px() != nil && rig.dst.px().pipe != nil
 	})
 	pxOn(t, r, func() { rig.dst.Close() })
 	assert.NoError(t, pxRecv(t, rig.dstH.unbound, "target unbind"))
@@ -125,8 +125,8 @@ func TestProxyFallsBackWithoutPipes(t *testing.T) {
 	assert.True(t, bytes.Equal(data, pxReadN(t, rig.peer, len(data))), "intact")
 	require.NoError(t, pxRecv(t, sent, "client write"))
 	pxOn(t, r, func() {
-		assert.Zero(t, rig.src.proxy.spliced)
-		assert.Equal(t, int64(len(data)), rig.src.proxy.copied)
+		assert.Zero(t, rig.src.px().spliced)
+		assert.Equal(t, int64(len(data)), rig.src.px().copied)
 	})
 }
 
@@ -148,7 +148,7 @@ func TestPipePoolBounded(t *testing.T) {
 	}
 	pxEventually(t, r, "every target holds a pipe", func() bool {
 		for _, rig := range rigs {
-			if rig.dst.proxy == nil || rig.dst.proxy.pipe == nil {
+			if rig.dst.px() == nil || rig.dst.px().pipe == nil {
 				return false
 			}
 		}
@@ -221,7 +221,7 @@ func TestProxyUnixToTCP(t *testing.T) {
 	assert.True(t, bytes.Equal(data, pxReadN(t, peer, len(data))), "intact")
 	require.NoError(t, pxRecv(t, sent, "client write"))
 	pxOn(t, r, func() {
-		t.Logf("spliced %d, copied %d", src.proxy.spliced, src.proxy.copied)
-		assert.Equal(t, int64(len(data)), src.proxy.spliced+src.proxy.copied)
+		t.Logf("spliced %d, copied %d", src.px().spliced, src.px().copied)
+		assert.Equal(t, int64(len(data)), src.px().spliced+src.px().copied)
 	})
 }

@@ -24,7 +24,7 @@ const (
 // while the target holds too much, and stops the proxy at its limit or
 // when the target is gone.
 func (r *Reactor) proxyRead(src *Conn) {
-	ps := src.proxy
+	ps := src.px()
 	budget := readBudget * len(r.readBuf)
 	for budget > 0 && src.flags&noRead == 0 {
 		dst := ps.dst
@@ -32,7 +32,7 @@ func (r *Reactor) proxyRead(src *Conn) {
 			r.stopProxy(src, targetGone(dst)) // its data waits for ReceiveData
 			return
 		}
-		if dst.proxy.pipe != nil || dst.OutboundSize() >= ps.cfg.buffer {
+		if dst.px().pipe != nil || dst.OutboundSize() >= ps.cfg.buffer {
 			src.flags |= fProxyWait // proxyDrained clears it
 			src.updateInterest()
 			return
@@ -87,7 +87,7 @@ func (r *Reactor) copyMove(src, dst *Conn, want int) (int, moveResult) {
 	n, err := readFd(src.fd, buf)
 	switch {
 	case n > 0:
-		src.proxy.copied += int64(n)
+		src.px().copied += int64(n)
 		dst.Write(buf[:n])
 		if n < len(buf) {
 			return n, moveDone
@@ -126,15 +126,15 @@ func (r *Reactor) spliceMove(src, dst *Conn, want int) (int, moveResult) {
 		case err == errIntr:
 			return 0, moveMore
 		case spliceUnsupported(err):
-			src.proxy.noSplice = true
+			src.px().noSplice = true
 			return r.copyMove(src, dst, want)
 		}
 		src.closeWith(syscallErr("splice", err))
 		return 0, moveDone
 	}
-	src.proxy.spliced += int64(n)
+	src.px().spliced += int64(n)
 	p.n = n
-	dst.proxy.pipe = p
+	dst.px().pipe = p
 	r.flushPipe(dst)
 	if n < ask {
 		return n, moveDone
@@ -146,7 +146,7 @@ func (r *Reactor) spliceMove(src, dst *Conn, want int) (int, moveResult) {
 // the pipe is empty (and back in the pool), false if the kernel pushed back
 // (write interest is then set) or c closed.
 func (r *Reactor) flushPipe(c *Conn) bool {
-	p := c.proxy.pipe
+	p := c.px().pipe
 	for p.n > 0 {
 		n, err := spliceFd(p.r, c.fd, p.n)
 		switch {
@@ -167,7 +167,7 @@ func (r *Reactor) flushPipe(c *Conn) bool {
 			return false
 		}
 	}
-	c.proxy.pipe = nil
+	c.px().pipe = nil
 	r.pipes.put(p)
 	return true
 }
@@ -176,7 +176,7 @@ func (r *Reactor) flushPipe(c *Conn) bool {
 // outbound buffer, for a socket the kernel will not splice into; the
 // source copies from then on.
 func (r *Reactor) evacuatePipe(c *Conn) bool {
-	p := c.proxy.pipe
+	p := c.px().pipe
 	b := make([]byte, p.n, p.n+len(c.out)-c.outHead)
 	for off := 0; off < len(b); {
 		n, err := readFd(p.r, b[off:])
@@ -190,12 +190,12 @@ func (r *Reactor) evacuatePipe(c *Conn) bool {
 		off += n
 	}
 	p.n = 0
-	c.proxy.pipe = nil
+	c.px().pipe = nil
 	r.pipes.put(p)
 	c.out = append(b, c.out[c.outHead:]...)
 	c.outHead = 0
-	if src := c.proxy.src; src != nil && src.proxy != nil {
-		src.proxy.noSplice = true
+	if src := c.px().src; src != nil && src.px() != nil {
+		src.px().noSplice = true // (src proxies to c: it has a proxyState)
 	}
 	return true
 }

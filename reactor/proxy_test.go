@@ -36,7 +36,7 @@ func TestProxyToMovesBytesWithoutReceiveData(t *testing.T) {
 
 		var moved, spliced, copied int64
 		pxOn(t, r, func() {
-			moved, spliced, copied = rig.src.ProxiedBytes(), rig.src.proxy.spliced, rig.src.proxy.copied
+			moved, spliced, copied = rig.src.ProxiedBytes(), rig.src.px().spliced, rig.src.px().copied
 		})
 		assert.Equal(t, int64(len(data)), moved)
 		assert.Equal(t, moved, spliced+copied)
@@ -114,7 +114,7 @@ func TestStopProxyReturnsToReceiveData(t *testing.T) {
 	pxEventually(t, r, "ReceiveData again", func() bool { return string(rig.srcH.Got()) == "def" })
 	pxOn(t, r, func() {
 		rig.src.StopProxy() // again: nothing
-		assert.Nil(t, rig.dst.proxy, "the target keeps no proxy state")
+		assert.Nil(t, rig.dst.px(), "the target keeps no proxy state")
 	})
 	assert.Empty(t, rig.srcH.stopped, "one callback per stop")
 }
@@ -129,7 +129,7 @@ func TestProxyToErrors(t *testing.T) {
 		assert.Error(t, b.src.ProxyTo(nil))
 		require.NoError(t, a.src.ProxyTo(a.dst), "again to the same target")
 		require.NoError(t, a.src.ProxyTo(b.dst, WithProxyStopped(a.srcH.onStop)), "a new target replaces the old")
-		assert.Nil(t, a.dst.proxy)
+		assert.Nil(t, a.dst.px())
 		require.NoError(t, b.src.ProxyTo(a.dst), "the old target is free")
 		b.dst.Close()
 		assert.ErrorIs(t, b.src.ProxyTo(b.dst), ErrClosed)

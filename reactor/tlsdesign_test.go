@@ -239,13 +239,13 @@ func BenchmarkTLSHandshakeP256(b *testing.B) {
 	}
 }
 
-// BenchmarkTLSIdleConnMemory is the heap an idle server-side TLS Conn
+// BenchmarkTLSDesignIdleMemory is the heap an idle server-side TLS Conn
 // keeps after it received one full-size (16 KiB) record. "fed": the TLS
 // stage's design, the transport's buffers let go once drained (the loop's
 // read buffer is shared); "goroutine": a goroutine per Conn blocked in
 // Read, with the stack and the read buffer that takes. b.N is not used:
-// one measurement of 500 Conns per run.
-func BenchmarkTLSIdleConnMemory(b *testing.B) {
+// one measurement of 500 Conns per run (-benchtime 1x).
+func BenchmarkTLSDesignIdleMemory(b *testing.B) {
 	srvCfg, cliCfg := tlsTestConfigs(b)
 	const n = 500
 	for _, design := range []string{"fed", "goroutine"} {

@@ -23,6 +23,7 @@ func (c *Conn) CloseWrite() error {
 		return nil
 	}
 	c.flags |= fWriteShut
+	c.st.shutdown(c)
 	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 {
 		c.flags |= fShutWrPending // flush or finishConnect shuts it down
 		return nil

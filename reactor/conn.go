@@ -9,7 +9,7 @@ import (
 )
 
 // connFlags is a Conn's state; interest in the poller is derived from it.
-type connFlags uint16
+type connFlags uint32
 
 const (
 	fConnecting        connFlags = 1 << iota // outbound, connect not completed
@@ -26,10 +26,12 @@ const (
 	fShutWrPending                           // CloseWrite waits for the outbound buffer to drain
 	fParked                                  // hung up while not reading: out of the poller until it reads or writes again
 	fLinger                                  // closed after writing everything: the fd lingers (linger.go)
+	fOutbound                                // made by Connect (StartTLS: the TLS client)
+	fTLSWait                                 // TLS handshake input at its bound: no reads until it is done (tls_stage.go)
 )
 
 // noRead is every state in which the Conn does not read.
-const noRead = fConnecting | fResolving | fPaused | fReadClosed | fCloseAfterWriting | fClosed | fProxyWait
+const noRead = fConnecting | fResolving | fPaused | fReadClosed | fCloseAfterWriting | fClosed | fProxyWait | fTLSWait
 
 // Conn is one connection (EventMachine's EM::Connection): accepted by a
 // Listener or made by Connect. Its methods must be called on the reactor
@@ -80,7 +82,7 @@ func (c *Conn) writeSocket(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 {
+	if c.writeReady() || c.flags&(fConnecting|fResolving) != 0 {
 		c.queue(p)
 		return len(p), nil
 	}
@@ -139,6 +141,7 @@ func (c *Conn) CloseAfterWriting() error {
 	if c.flags&fCloseAfterWriting == 0 {
 		c.flags |= fCloseAfterWriting
 		c.reason = nil
+		c.st.shutdown(c)
 	}
 	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 {
 		c.closeFlushed()

@@ -53,7 +53,7 @@ func (r *Reactor) connReady(c *Conn, ev *poller.Event) {
 		c.closeWith(sockError(c.fd, io.EOF))
 		return
 	}
-	if ev.Writable && c.flags&fClosed == 0 && c.OutboundSize() > 0 {
+	if ev.Writable && c.flags&fClosed == 0 && c.writeReady() {
 		r.flush(c)
 	}
 }
@@ -142,6 +142,18 @@ func (r *Reactor) flush(c *Conn) {
 		return
 	}
 	c.out, c.outHead = nil, 0
+	r.outputDrained(c)
+}
+
+// outputDrained runs when c's outbound buffer became empty: unless its
+// stage still holds output (TLS plaintext waiting for the handshake), a
+// pending close-after-writing or CloseWrite happens now, and the stage and
+// the handler hear that the output drained.
+func (r *Reactor) outputDrained(c *Conn) {
+	if c.st.held() > 0 {
+		c.updateInterest()
+		return
+	}
 	if c.flags&fCloseAfterWriting != 0 {
 		c.closeFlushed()
 		return
@@ -174,7 +186,10 @@ func (c *Conn) updateInterest() {
 		return
 	}
 	wantR := c.flags&noRead == 0
-	wantW := c.flags&fConnecting != 0 || c.OutboundSize() > 0
+	wantW := c.flags&fConnecting != 0 || c.writeReady()
+	if wantR && c.flags&fRegRead == 0 {
+		defer c.st.resumed(c) // reading again: a stage may hold input already
+	}
 	if c.flags&fParked != 0 {
 		c.unpark(wantR, wantW)
 		return
@@ -227,7 +242,7 @@ func (c *Conn) unpark(wantR, wantW bool) {
 // register adds a new Conn's fd to the poller and the fd table.
 func (r *Reactor) register(c *Conn) error {
 	wantR := c.flags&noRead == 0
-	wantW := c.flags&fConnecting != 0 || c.OutboundSize() > 0
+	wantW := c.flags&fConnecting != 0 || c.writeReady()
 	if err := r.poller.Add(c.fd, wantR, wantW); err != nil {
 		return err
 	}

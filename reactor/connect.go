@@ -44,7 +44,10 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	if err := cc.local.check(network); err != nil {
 		return nil, err
 	}
-	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting, lastActive: r.nowNs, st: plainStage{}}
+	c := &Conn{r: r, h: h, fd: -1, flags: fConnecting | fOutbound, lastActive: r.nowNs, st: plainStage{}}
+	if cc.tls != nil {
+		c.installTLS(cc.tls, true, cc.tlsTimeout, host)
+	}
 	r.nconns++
 	if cc.connectTimeout > 0 {
 		c.connTimer = r.timers.Schedule(cc.connectTimeout, func() {
@@ -193,6 +196,9 @@ func (r *Reactor) finishConnect(c *Conn) {
 	r.callConn(c, c.h.ConnectionCompleted)
 	if c.flags&fClosed != 0 {
 		return
+	}
+	if ts := c.tlsStage(); ts != nil {
+		ts.begin() // WithTLS: the handshake starts with the connection
 	}
 	if c.OutboundSize() > 0 {
 		r.flush(c)

@@ -237,6 +237,9 @@ func (r *Reactor) newConn(fd int, newHandler func(*Conn) Handler, cc *connConfig
 	if cc.inactivity > 0 {
 		c.SetInactivityTimeout(cc.inactivity)
 	}
+	if cc.tls != nil {
+		c.installTLS(cc.tls, false, cc.tlsTimeout, "")
+	}
 	r.callConn(c, c.h.PostInit)
 }
 

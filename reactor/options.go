@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -17,6 +18,7 @@ type config struct {
 	panicHandler func(v any, stack []byte)
 	clock        timer.Clock
 	deferCfg     deferConfig // Defer and System options (defer.go)
+	tlsLimit     int         // TLS handshakes at once (tls.go)
 }
 
 func defaultConfig() config {
@@ -25,6 +27,7 @@ func defaultConfig() config {
 		deferWorkers: 20,
 		readBufSize:  64 << 10,
 		clock:        timer.RealClock{},
+		tlsLimit:     DefaultTLSHandshakeLimit,
 	}
 }
 
@@ -73,6 +76,8 @@ type connConfig struct {
 	noDelay        bool
 	local          localBind    // WithLocalAddr (bindconnect.go)
 	listen         listenConfig // the listening socket's own options (Listen only)
+	tls            *tls.Config  // WithTLS (tls.go)
+	tlsTimeout     time.Duration
 }
 
 // listenConfig is what WithBacklog and WithReusePort set: options of a
@@ -83,7 +88,8 @@ type listenConfig struct {
 }
 
 func defaultConnConfig() connConfig {
-	return connConfig{connectTimeout: 20 * time.Second, noDelay: true, listen: listenConfig{backlog: DefaultBacklog}}
+	return connConfig{connectTimeout: 20 * time.Second, noDelay: true, listen: listenConfig{backlog: DefaultBacklog},
+		tlsTimeout: DefaultTLSHandshakeTimeout}
 }
 
 func applyConnOptions(opts []ConnOption) connConfig {

@@ -120,11 +120,16 @@ func (ps *proxyState) held() int {
 	return ps.pipe.n
 }
 
+// ready: spliced bytes can always be written.
+func (ps *proxyState) ready() bool { return ps.pipe != nil }
+
 // flush writes the spliced bytes first (proxy_read.go).
 func (ps *proxyState) flush(c *Conn) bool { return ps.pipe == nil || c.r.flushPipe(c) }
 
-func (ps *proxyState) drained(c *Conn) { c.r.proxyDrained(c) }
-func (ps *proxyState) release(c *Conn) { c.r.proxyRelease(c) }
+func (ps *proxyState) drained(c *Conn)  { c.r.proxyDrained(c) }
+func (ps *proxyState) shutdown(*Conn)   {}
+func (ps *proxyState) resumed(*Conn)    {}
+func (ps *proxyState) release(c *Conn)  { c.r.proxyRelease(c) }
 
 var _ stage = (*proxyState)(nil)
 
@@ -134,27 +139,41 @@ func (ps *proxyState) idle() bool {
 	return ps.dst == nil && ps.src == nil && ps.pipe == nil && ps.moved == 0
 }
 
-// proxyState returns c's part in proxying, installing the proxy as c's
-// stage on first use.
+// proxyState returns c's part in proxying, creating it on first use: the
+// proxy becomes c's stage, or, on a TLS Conn, its TLS stage carries it.
 func (c *Conn) proxyState() *proxyState {
-	ps := c.px()
-	if ps == nil {
-		ps = &proxyState{}
+	if ps := c.px(); ps != nil {
+		return ps
+	}
+	ps := &proxyState{}
+	if ts := c.tlsStage(); ts != nil {
+		ts.proxy = ps
+	} else {
 		c.st = ps
 	}
 	return ps
 }
 
-// px returns c's part in proxying, nil when it has none: the proxy's
-// state is its stage.
+// px returns c's part in proxying, nil when it has none.
 func (c *Conn) px() *proxyState {
-	ps, _ := c.st.(*proxyState)
-	return ps
+	switch st := c.st.(type) {
+	case *proxyState:
+		return st
+	case *tlsStage:
+		return st.proxy
+	}
+	return nil
 }
 
 // dropIdleProxy takes the proxy out of c once it has no role left.
 func (c *Conn) dropIdleProxy() {
-	if ps := c.px(); ps != nil && ps.idle() {
+	ps := c.px()
+	if ps == nil || !ps.idle() {
+		return
+	}
+	if ts := c.tlsStage(); ts != nil {
+		ts.proxy = nil
+	} else {
 		c.st = plainStage{}
 	}
 }

@@ -75,7 +75,8 @@ func (r *Reactor) proxyRead(src *Conn) {
 // has splice, the pair allows it, the traffic is bulk, and nothing is
 // queued on the connected target (spliced bytes must not overtake it).
 func (r *Reactor) canSplice(ps *proxyState, dst *Conn) bool {
-	return spliceSupported && !ps.noSplice && !ps.small &&
+	_, plainDst := dst.st.(*proxyState) // no other stage (TLS) between dst's socket and the bytes
+	return spliceSupported && !ps.noSplice && !ps.small && plainDst &&
 		dst.flags&(fConnecting|fResolving) == 0 && dst.OutboundSize() == 0
 }
 
@@ -198,4 +199,38 @@ func (r *Reactor) evacuatePipe(c *Conn) bool {
 		src.px().noSplice = true // (src proxies to c: it has a proxyState)
 	}
 	return true
+}
+
+// proxyForward hands a proxying source's input that its stage already read
+// and decrypted (a TLS Conn) to the target, as copyMove does with what it
+// reads: within the limit (the rest goes to ReceiveData once the proxy
+// stopped), and pausing the source (fProxyWait) while the target holds
+// more than its buffer.
+func (r *Reactor) proxyForward(src *Conn, ps *proxyState, p []byte) {
+	dst := ps.dst
+	if dst.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
+		r.stopProxy(src, targetGone(dst))
+		r.receive(src, p) // its data goes to ReceiveData again
+		return
+	}
+	var rest []byte
+	if ps.cfg.limit > 0 && int64(len(p)) > ps.cfg.limit-ps.moved {
+		p, rest = p[:ps.cfg.limit-ps.moved], p[ps.cfg.limit-ps.moved:]
+	}
+	dst.Write(p)
+	ps.moved += int64(len(p))
+	ps.copied += int64(len(p))
+	if ps.cfg.counter != nil {
+		ps.cfg.counter.Add(uint64(len(p)))
+	}
+	switch {
+	case ps.cfg.limit > 0 && ps.moved >= ps.cfg.limit:
+		r.stopProxy(src, ErrProxyLimit)
+		if len(rest) > 0 && src.flags&fClosed == 0 {
+			r.receive(src, rest)
+		}
+	case dst.OutboundSize() >= ps.cfg.buffer:
+		src.flags |= fProxyWait // proxyDrained clears it
+		src.updateInterest()
+	}
 }

@@ -53,6 +53,11 @@ type Reactor struct {
 	deferred deferState // Defer and System: pool, completions (defer.go)
 
 	pipes *pipePool // splice pipes for ProxyTo, created on first use (proxy_pipes.go)
+
+	// TLS handshakes (tls_handshake.go).
+	tlsActive int         // handshakes running
+	tlsQueue  []*tlsStage // waiting for a slot, oldest first
+	tlsBuf    []byte      // decrypted records, one at a time
 }
 
 // New creates a reactor. Nothing runs until Run.

@@ -15,16 +15,27 @@ type stage interface {
 	// write is Conn.Write once the Conn is known to be open: the bytes
 	// the handler writes, on their way to the socket (writeSocket).
 	write(c *Conn, p []byte) (int, error)
-	// held returns the bytes the stage holds for the socket ahead of the
-	// Conn's outbound buffer; OutboundSize counts them.
+	// held returns the bytes the stage holds for the socket and has not
+	// put in the outbound buffer; OutboundSize counts them.
 	held() int
-	// flush writes them when the socket is writable and reports whether
+	// ready reports whether some of them can be written now, ahead of
+	// the outbound buffer (the Conn then wants write readiness).
+	ready() bool
+	// flush writes those when the socket is writable and reports whether
 	// none are left; the outbound buffer is written only then, so bytes
 	// keep their order.
 	flush(c *Conn) bool
 	// drained runs when all the Conn's output (held and buffered) has
 	// gone to the kernel.
 	drained(c *Conn)
+	// shutdown runs when the Conn will write nothing more
+	// (CloseAfterWriting, CloseWrite): a stage with an end-of-stream
+	// message of its own (TLS's close_notify) queues it now.
+	shutdown(c *Conn)
+	// resumed runs when the Conn wants to read again after a pause of any
+	// kind: a stage that already holds input (decrypted records) must
+	// deliver it, since the socket may never be readable again for it.
+	resumed(c *Conn)
 	// release runs when the Conn is swept, before Unbind.
 	release(c *Conn)
 }
@@ -35,8 +46,11 @@ type plainStage struct{}
 func (plainStage) readable(c *Conn)                     { c.r.readPlain(c) }
 func (plainStage) write(c *Conn, p []byte) (int, error) { return c.writeSocket(p) }
 func (plainStage) held() int                            { return 0 }
+func (plainStage) ready() bool                          { return false }
 func (plainStage) flush(*Conn) bool                     { return true }
 func (plainStage) drained(*Conn)                        {}
+func (plainStage) shutdown(*Conn)                       {}
+func (plainStage) resumed(*Conn)                        {}
 func (plainStage) release(*Conn)                        {}
 
 var _ stage = plainStage{}
@@ -46,3 +60,7 @@ func (c *Conn) isPlain() bool {
 	_, ok := c.st.(plainStage)
 	return ok
 }
+
+// writeReady reports whether c has bytes to write when its socket is
+// writable: buffered, or ready in its stage.
+func (c *Conn) writeReady() bool { return len(c.out) > c.outHead || c.st.ready() }

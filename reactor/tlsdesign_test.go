@@ -24,17 +24,11 @@ import (
 // from the loop afterwards. feedTransport is the prototype of the TLS
 // stage's transport: the loop appends what it read and takes what is to be
 // written; a read with nothing buffered fails with a temporary error,
-// which crypto/tls treats as "no more bytes yet" rather than as the end.
+// which crypto/tls treats as "no more bytes yet" rather than as the end
+// (tls_transport.go is the real one).
 
-// errWouldBlock is a temporary net.Error: crypto/tls keeps the Conn usable
-// after it (conn.go, readRecordOrCCS).
-var errWouldBlock error = wouldBlock{}
-
-type wouldBlock struct{}
-
-func (wouldBlock) Error() string   { return "tls transport: no more bytes yet" }
-func (wouldBlock) Timeout() bool   { return false }
-func (wouldBlock) Temporary() bool { return true }
+// errWouldBlock (tls_transport.go) is the production stage's error, so
+// the guard below holds crypto/tls to exactly what the stage relies on.
 
 // feedTransport is a net.Conn over two buffers, owned by one goroutine
 // once the handshake is done.

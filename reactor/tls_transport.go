@@ -1,0 +1,148 @@
+package reactor
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// tlsTransport is the net.Conn under a Conn's tls.Conn: raw bytes the loop
+// read from the socket go in (feed), and the records crypto/tls writes go
+// to the socket. During the handshake it is shared by the loop and the
+// handshake goroutine: Read blocks until the loop feeds bytes or the Conn
+// closes, and written records wait for the loop (a tick moves them to the
+// socket). Once the handshake is done the loop owns it alone: Read returns
+// errWouldBlock when nothing is buffered, a temporary net.Error that
+// crypto/tls treats as "no more bytes yet" (tlsdesign_test.go guards
+// that), and Write goes straight to the socket's write path.
+type tlsTransport struct {
+	st           *tlsStage
+	laddr, raddr net.Addr // read on the loop when the stage is installed
+
+	mu     sync.Mutex
+	cond   sync.Cond
+	in     []byte // raw input not yet read by crypto/tls
+	out    []byte // handshake records not yet handed to the socket
+	posted bool   // a tick that moves out to the socket is queued
+	closed bool   // the Conn closed: Read fails
+	owned  bool   // the handshake is over: the loop alone uses the transport
+}
+
+// errWouldBlock tells crypto/tls that no more input is buffered yet.
+var errWouldBlock error = tlsWouldBlock{}
+
+type tlsWouldBlock struct{}
+
+func (tlsWouldBlock) Error() string   { return "reactor: no more TLS input yet" }
+func (tlsWouldBlock) Timeout() bool   { return false }
+func (tlsWouldBlock) Temporary() bool { return true }
+
+// errTransportClosed ends a handshake whose Conn closed.
+var errTransportClosed = &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}
+
+// maxHandshakeInput bounds the raw input buffered while the handshake
+// runs: past it the Conn stops reading until the handshake is done (a
+// peer that sends data right after its Finished cannot make the loop
+// buffer without bound).
+const maxHandshakeInput = 256 << 10
+
+// feed appends raw input (on the loop) and wakes the handshake goroutine.
+func (t *tlsTransport) feed(p []byte) {
+	if t.owned {
+		t.in = append(t.in, p...)
+		return
+	}
+	t.mu.Lock()
+	t.in = append(t.in, p...)
+	t.cond.Signal()
+	t.mu.Unlock()
+}
+
+// buffered returns the raw input not yet read by crypto/tls.
+func (t *tlsTransport) buffered() int {
+	if t.owned {
+		return len(t.in)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.in)
+}
+
+// close makes Read fail (the Conn closed), ending a handshake.
+func (t *tlsTransport) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.cond.Broadcast()
+	t.mu.Unlock()
+}
+
+// Read is crypto/tls reading raw input.
+func (t *tlsTransport) Read(p []byte) (int, error) {
+	if t.owned { // the loop's own call: never blocks
+		if len(t.in) == 0 {
+			return 0, errWouldBlock
+		}
+		n := copy(p, t.in)
+		t.in = t.in[n:]
+		if len(t.in) == 0 {
+			t.in = t.in[:0:0] // let the buffer go once drained
+		}
+		return n, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.in) == 0 && !t.closed {
+		t.cond.Wait()
+	}
+	if t.closed {
+		return 0, errTransportClosed
+	}
+	n := copy(p, t.in)
+	t.in = t.in[n:]
+	return n, nil
+}
+
+// Write is crypto/tls writing records: straight to the socket's write
+// path on the loop, or, from the handshake goroutine, to out for a tick to
+// move. It never fails: a failed socket write closes the Conn.
+func (t *tlsTransport) Write(p []byte) (int, error) {
+	if t.owned {
+		t.st.c.writeSocket(p)
+		return len(p), nil
+	}
+	t.mu.Lock()
+	t.out = append(t.out, p...)
+	post := !t.posted
+	t.posted = true
+	t.mu.Unlock()
+	if post {
+		t.st.c.r.NextTick(t.st.moveOut)
+	}
+	return len(p), nil
+}
+
+// takeOut returns the handshake records written so far (on the loop).
+func (t *tlsTransport) takeOut() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := t.out
+	t.out, t.posted = nil, false
+	return out
+}
+
+// handOver gives the transport to the loop alone, once the handshake
+// goroutine has returned.
+func (t *tlsTransport) handOver() {
+	t.mu.Lock()
+	t.owned = true
+	t.mu.Unlock()
+}
+
+func (t *tlsTransport) Close() error { return nil }
+
+func (t *tlsTransport) LocalAddr() net.Addr  { return t.laddr }
+func (t *tlsTransport) RemoteAddr() net.Addr { return t.raddr }
+
+func (t *tlsTransport) SetDeadline(time.Time) error      { return nil }
+func (t *tlsTransport) SetReadDeadline(time.Time) error  { return nil }
+func (t *tlsTransport) SetWriteDeadline(time.Time) error { return nil }

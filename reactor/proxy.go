@@ -126,10 +126,10 @@ func (ps *proxyState) ready() bool { return ps.pipe != nil }
 // flush writes the spliced bytes first (proxy_read.go).
 func (ps *proxyState) flush(c *Conn) bool { return ps.pipe == nil || c.r.flushPipe(c) }
 
-func (ps *proxyState) drained(c *Conn)  { c.r.proxyDrained(c) }
-func (ps *proxyState) shutdown(*Conn)   {}
-func (ps *proxyState) resumed(*Conn)    {}
-func (ps *proxyState) release(c *Conn)  { c.r.proxyRelease(c) }
+func (ps *proxyState) drained(c *Conn) { c.r.proxyDrained(c) }
+func (ps *proxyState) shutdown(*Conn)  {}
+func (ps *proxyState) resumed(*Conn)   {}
+func (ps *proxyState) release(c *Conn) { c.r.proxyRelease(c) }
 
 var _ stage = (*proxyState)(nil)
 

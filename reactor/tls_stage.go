@@ -178,8 +178,8 @@ func (ts *tlsStage) write(c *Conn, p []byte) (int, error) {
 	return ts.tc.Write(p)
 }
 
-func (ts *tlsStage) held() int     { return len(ts.plain) }
-func (ts *tlsStage) ready() bool   { return false }
+func (ts *tlsStage) held() int        { return len(ts.plain) }
+func (ts *tlsStage) ready() bool      { return false }
 func (ts *tlsStage) flush(*Conn) bool { return true }
 
 func (ts *tlsStage) drained(c *Conn) {

@@ -116,7 +116,12 @@ func (ts *tlsStage) readable(c *Conn) {
 			}
 		case err == nil: // the peer closed its write side
 			if ts.phase != tlsOpen {
-				c.closeWith(tlsHandshakeError(c, io.ErrUnexpectedEOF))
+				// The handshake sees the end and fails with its own
+				// error (a peer that rejected our certificate sends an
+				// alert before its FIN); nothing more is read.
+				ts.tr.peerClosed()
+				c.flags |= fReadClosed
+				c.updateInterest()
 				return
 			}
 			ts.drain()

@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type tlsTransport struct {
 	out    []byte // handshake records not yet handed to the socket
 	posted bool   // a tick that moves out to the socket is queued
 	closed bool   // the Conn closed: Read fails
+	eof    bool   // the peer closed its side: Read returns io.EOF once in is empty
 	owned  bool   // the handshake is over: the loop alone uses the transport
 }
 
@@ -68,6 +70,15 @@ func (t *tlsTransport) buffered() int {
 	return len(t.in)
 }
 
+// peerClosed makes Read return io.EOF once the input is used up: the
+// handshake ends with crypto/tls's own error, not the loop's guess.
+func (t *tlsTransport) peerClosed() {
+	t.mu.Lock()
+	t.eof = true
+	t.cond.Broadcast()
+	t.mu.Unlock()
+}
+
 // close makes Read fail (the Conn closed), ending a handshake.
 func (t *tlsTransport) close() {
 	t.mu.Lock()
@@ -91,11 +102,14 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for len(t.in) == 0 && !t.closed {
+	for len(t.in) == 0 && !t.closed && !t.eof {
 		t.cond.Wait()
 	}
-	if t.closed {
+	switch {
+	case t.closed:
 		return 0, errTransportClosed
+	case len(t.in) == 0:
+		return 0, io.EOF
 	}
 	n := copy(p, t.in)
 	t.in = t.in[n:]

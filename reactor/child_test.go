@@ -26,6 +26,8 @@ func runChild(name string) int {
 	switch name {
 	case "emfile":
 		return emfileChild()
+	case "tlsflood":
+		return tlsFloodChild()
 	}
 	fmt.Fprintf(os.Stderr, "unknown child %q\n", name)
 	return 2

@@ -1,5 +1,7 @@
 package reactor
 
+import "crypto/tls"
+
 // A TLS handshake needs a reader that blocks (crypto/tls cannot resume a
 // handshake after a read error), so each runs on a goroutine of its own.
 // The reactor runs at most cfg.tlsLimit at once (WithTLSHandshakeLimit);
@@ -41,6 +43,11 @@ func (r *Reactor) tlsRelease() {
 // loop as handshakeDone.
 func (ts *tlsStage) start() {
 	ts.phase = tlsHandshaking
+	if ts.client {
+		ts.tc = tls.Client(&ts.tr, ts.cfg)
+	} else {
+		ts.tc = tls.Server(&ts.tr, ts.cfg)
+	}
 	tc, r := ts.tc, ts.c.r
 	go func() {
 		err := tc.Handshake()

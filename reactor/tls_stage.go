@@ -28,9 +28,10 @@ type tlsStage struct {
 	cfg      *tls.Config
 	client   bool
 	phase    tlsPhase
+	begun    bool // begin ran: the timeout runs, a slot is held or awaited
 	queued   bool // waiting for a handshake slot (tls_handshake.go)
 	draining bool // a tick that delivers buffered input is queued
-	tc       *tls.Conn
+	tc       *tls.Conn // made when the handshake starts, so a waiting Conn costs little
 	tr       tlsTransport
 	plain    []byte // plaintext written before the handshake completed
 	timeout  time.Duration
@@ -60,15 +61,11 @@ func (c *Conn) installTLS(cfg *tls.Config, client bool, timeout time.Duration, h
 // for a slot.
 func (ts *tlsStage) begin() {
 	c := ts.c
-	if ts.tc != nil || c.flags&fClosed != 0 {
+	if ts.begun || c.flags&fClosed != 0 {
 		return
 	}
+	ts.begun = true
 	ts.tr.laddr, ts.tr.raddr = c.LocalAddr(), c.RemoteAddr()
-	if ts.client {
-		ts.tc = tls.Client(&ts.tr, ts.cfg)
-	} else {
-		ts.tc = tls.Server(&ts.tr, ts.cfg)
-	}
 	if ts.timeout > 0 {
 		ts.timer = c.r.timers.Schedule(ts.timeout, ts.timedOut)
 	}

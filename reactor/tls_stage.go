@@ -28,9 +28,9 @@ type tlsStage struct {
 	cfg      *tls.Config
 	client   bool
 	phase    tlsPhase
-	begun    bool // begin ran: the timeout runs, a slot is held or awaited
-	queued   bool // waiting for a handshake slot (tls_handshake.go)
-	draining bool // a tick that delivers buffered input is queued
+	begun    bool      // begin ran: the timeout runs, a slot is held or awaited
+	queued   bool      // waiting for a handshake slot (tls_handshake.go)
+	draining bool      // a tick that delivers buffered input is queued
 	tc       *tls.Conn // made when the handshake starts, so a waiting Conn costs little
 	tr       tlsTransport
 	plain    []byte // plaintext written before the handshake completed

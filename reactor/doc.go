@@ -24,6 +24,15 @@
 // callbacks on the loop; Queue.Push, Queue.Pop and Channel.Push may also be
 // called from other goroutines.
 //
+// # TLS
+//
+// WithTLS makes the Conns of a Listen TLS servers and the Conn of a
+// Connect a TLS client; StartTLS upgrades a plaintext Conn mid-session.
+// It is standard crypto/tls, verified by default: ReceiveData gets
+// plaintext, Write takes plaintext, and the handshake runs on a goroutine
+// of its own (at most WithTLSHandshakeLimit at once) while the records
+// after it are handled on the loop.
+//
 // # One iteration
 //
 //  1. Run the timers that are due, in deadline order (ties in the order

@@ -58,6 +58,7 @@ type Reactor struct {
 	tlsActive int         // handshakes running
 	tlsQueue  []*tlsStage // waiting for a slot, oldest first
 	tlsBuf    []byte      // decrypted records, one at a time
+	tlsOut    []byte      // records of one Write, collected for one socket write
 }
 
 // New creates a reactor. Nothing runs until Run.

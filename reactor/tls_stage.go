@@ -177,7 +177,31 @@ func (ts *tlsStage) write(c *Conn, p []byte) (int, error) {
 		ts.plain = append(ts.plain, p...)
 		return len(p), nil
 	}
-	return ts.tc.Write(p)
+	var n int
+	err := ts.encrypt(func() (err error) { n, err = ts.tc.Write(p); return err })
+	return n, err
+}
+
+// encrypt runs fn (a tls.Conn Write or CloseWrite) with the records it
+// produces collected in the loop's scratch buffer, then hands them to the
+// socket in one write: crypto/tls writes a record at a time, and a large
+// Write (or its first records, which it keeps small) would otherwise cost
+// a system call each.
+func (ts *tlsStage) encrypt(fn func() error) error {
+	r := ts.c.r
+	buf := r.tlsOut[:0]
+	ts.tr.batch = &buf
+	err := fn()
+	ts.tr.batch = nil
+	if len(buf) > 0 {
+		ts.c.writeSocket(buf) // copies what the kernel does not take
+	}
+	if cap(buf) <= 1<<20 {
+		r.tlsOut = buf[:0]
+	} else {
+		r.tlsOut = nil // a large write's buffer is not kept
+	}
+	return err
 }
 
 func (ts *tlsStage) held() int        { return len(ts.plain) }
@@ -193,7 +217,7 @@ func (ts *tlsStage) drained(c *Conn) {
 // shutdown sends close_notify, at once or right after the handshake.
 func (ts *tlsStage) shutdown(*Conn) {
 	if ts.phase == tlsOpen {
-		ts.tc.CloseWrite()
+		ts.encrypt(ts.tc.CloseWrite)
 	}
 }
 
@@ -258,10 +282,10 @@ func (ts *tlsStage) handshakeDone(err error) {
 	pending := len(ts.plain) > 0 || c.flags&(fCloseAfterWriting|fWriteShut) != 0
 	if plain := ts.plain; len(plain) > 0 {
 		ts.plain = nil
-		ts.tc.Write(plain)
+		ts.encrypt(func() error { _, err := ts.tc.Write(plain); return err })
 	}
 	if c.flags&(fCloseAfterWriting|fWriteShut) != 0 {
-		ts.tc.CloseWrite()
+		ts.encrypt(ts.tc.CloseWrite)
 	}
 	c.flags &^= fTLSWait
 	c.updateInterest()

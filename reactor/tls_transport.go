@@ -26,6 +26,7 @@ type tlsTransport struct {
 	out    []byte // handshake records not yet handed to the socket
 	posted bool   // a tick that moves out to the socket is queued
 	closed bool   // the Conn closed: Read fails
+	batch  *[]byte // on the loop, inside encrypt: records collect here for one write
 	eof    bool   // the peer closed its side: Read returns io.EOF once in is empty
 	owned  bool   // the handshake is over: the loop alone uses the transport
 }
@@ -120,6 +121,10 @@ func (t *tlsTransport) Read(p []byte) (int, error) {
 // path on the loop, or, from the handshake goroutine, to out for a tick to
 // move. It never fails: a failed socket write closes the Conn.
 func (t *tlsTransport) Write(p []byte) (int, error) {
+	if t.batch != nil {
+		*t.batch = append(*t.batch, p...)
+		return len(p), nil
+	}
 	if t.owned {
 		t.st.c.writeSocket(p)
 		return len(p), nil

@@ -22,13 +22,13 @@ type tlsTransport struct {
 
 	mu     sync.Mutex
 	cond   sync.Cond
-	in     []byte // raw input not yet read by crypto/tls
-	out    []byte // handshake records not yet handed to the socket
-	posted bool   // a tick that moves out to the socket is queued
-	closed bool   // the Conn closed: Read fails
+	in     []byte  // raw input not yet read by crypto/tls
+	out    []byte  // handshake records not yet handed to the socket
+	posted bool    // a tick that moves out to the socket is queued
+	closed bool    // the Conn closed: Read fails
 	batch  *[]byte // on the loop, inside encrypt: records collect here for one write
-	eof    bool   // the peer closed its side: Read returns io.EOF once in is empty
-	owned  bool   // the handshake is over: the loop alone uses the transport
+	eof    bool    // the peer closed its side: Read returns io.EOF once in is empty
+	owned  bool    // the handshake is over: the loop alone uses the transport
 }
 
 // errWouldBlock tells crypto/tls that no more input is buffered yet.

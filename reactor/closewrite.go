@@ -24,8 +24,8 @@ func (c *Conn) CloseWrite() error {
 	}
 	c.flags |= fWriteShut
 	c.st.shutdown(c)
-	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 {
-		c.flags |= fShutWrPending // flush or finishConnect shuts it down
+	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 || c.st.busy() {
+		c.flags |= fShutWrPending // flush, finishConnect or the stage shuts it down
 		return nil
 	}
 	c.shutdownWrite()

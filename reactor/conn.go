@@ -143,7 +143,7 @@ func (c *Conn) CloseAfterWriting() error {
 		c.reason = nil
 		c.st.shutdown(c)
 	}
-	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 {
+	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 && !c.st.busy() {
 		c.closeFlushed()
 		return nil
 	}

@@ -39,7 +39,7 @@ func (r *Reactor) connReady(c *Conn, ev *poller.Event) {
 		r.finishConnect(c)
 		return
 	}
-	if ev.Readable && c.flags&noRead == 0 {
+	if ev.Readable && c.wantsRead() {
 		c.st.readable(c)
 	} else if (ev.Err || ev.Hup) && c.flags&fRegWrite == 0 {
 		if !ev.Err && c.flags&(fPaused|fProxyWait) != 0 && c.flags&(fReadClosed|fCloseAfterWriting) == 0 {
@@ -185,7 +185,7 @@ func (c *Conn) updateInterest() {
 	if c.flags&(fClosed|fResolving) != 0 || c.flags&(fRegistered|fParked) == 0 {
 		return
 	}
-	wantR := c.flags&noRead == 0
+	wantR := c.wantsRead()
 	wantW := c.flags&fConnecting != 0 || c.writeReady()
 	if wantR && c.flags&fRegRead == 0 {
 		defer c.st.resumed(c) // reading again: a stage may hold input already
@@ -241,7 +241,7 @@ func (c *Conn) unpark(wantR, wantW bool) {
 
 // register adds a new Conn's fd to the poller and the fd table.
 func (r *Reactor) register(c *Conn) error {
-	wantR := c.flags&noRead == 0
+	wantR := c.wantsRead()
 	wantW := c.flags&fConnecting != 0 || c.writeReady()
 	if err := r.poller.Add(c.fd, wantR, wantW); err != nil {
 		return err

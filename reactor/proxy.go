@@ -128,6 +128,7 @@ func (ps *proxyState) flush(c *Conn) bool { return ps.pipe == nil || c.r.flushPi
 
 func (ps *proxyState) drained(c *Conn) { c.r.proxyDrained(c) }
 func (ps *proxyState) shutdown(*Conn)  {}
+func (ps *proxyState) busy() bool      { return false }
 func (ps *proxyState) resumed(*Conn)   {}
 func (ps *proxyState) release(c *Conn) { c.r.proxyRelease(c) }
 

@@ -36,6 +36,11 @@ type stage interface {
 	// kind: a stage that already holds input (decrypted records) must
 	// deliver it, since the socket may never be readable again for it.
 	resumed(c *Conn)
+	// busy reports whether the stage has an exchange of its own to finish
+	// (a TLS handshake): meanwhile the Conn reads even if its handler
+	// stopped reading, and a CloseAfterWriting or CloseWrite waits; the
+	// stage calls outputDrained when it is done.
+	busy() bool
 	// release runs when the Conn is swept, before Unbind.
 	release(c *Conn)
 }
@@ -51,6 +56,7 @@ func (plainStage) flush(*Conn) bool                     { return true }
 func (plainStage) drained(*Conn)                        {}
 func (plainStage) shutdown(*Conn)                       {}
 func (plainStage) resumed(*Conn)                        {}
+func (plainStage) busy() bool                           { return false }
 func (plainStage) release(*Conn)                        {}
 
 var _ stage = plainStage{}
@@ -59,6 +65,15 @@ var _ stage = plainStage{}
 func (c *Conn) isPlain() bool {
 	_, ok := c.st.(plainStage)
 	return ok
+}
+
+// readBlock is the states in which not even a busy stage reads.
+const readBlock = fConnecting | fResolving | fPaused | fReadClosed | fClosed | fTLSWait
+
+// wantsRead reports whether c reads: its handler wants data, or its stage
+// is busy with an exchange of its own.
+func (c *Conn) wantsRead() bool {
+	return c.flags&noRead == 0 || c.flags&readBlock == 0 && c.st.busy()
 }
 
 // writeReady reports whether c has bytes to write when its socket is

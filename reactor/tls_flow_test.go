@@ -188,3 +188,39 @@ func TestTLSHandshakeLimit(t *testing.T) {
 	require.NoError(t, err)
 	c.Close()
 }
+
+// A handler may close or shut its Conn before the handshake is over (a
+// banner, then CloseAfterWriting): the handshake still completes, what was
+// written goes out, then close_notify; CloseWrite waits for it too.
+func TestTLSCloseDuringHandshake(t *testing.T) {
+	for name, tc := range map[string]struct {
+		postInit func(c *Conn)
+		want     string
+	}{
+		"banner then CloseAfterWriting": {func(c *Conn) { c.Write([]byte("banner")); c.CloseAfterWriting() }, "banner"},
+		"CloseAfterWriting alone":       {func(c *Conn) { c.CloseAfterWriting() }, ""},
+		"banner then CloseWrite":        {func(c *Conn) { c.Write([]byte("banner")); c.CloseWrite() }, "banner"},
+		"CloseWrite alone":              {func(c *Conn) { c.CloseWrite() }, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			srvCfg, cliCfg := tlsTestConfigs(t)
+			l, accepted := h.serveTLS(srvCfg, func(p *probe) { p.OnPostInit = tc.postInit })
+			c, err := tls.Dial("tcp", l.Addr().String(), cliCfg)
+			require.NoError(t, err, "the handshake completes")
+			defer c.Close()
+			got, err := io.ReadAll(c)
+			require.NoError(t, err, "a clean end: close_notify")
+			assert.Equal(t, tc.want, string(got))
+			c.Close()
+			p := tlsAccepted(t, accepted)
+			waitFor(t, p.handshakes, "handshake")
+			reason := p.waitUnbind(t)
+			if strings.Contains(name, "CloseWrite") {
+				assert.ErrorIs(t, reason, io.EOF, "the Conn read on until the client closed")
+			} else {
+				assert.NoError(t, reason)
+			}
+		})
+	}
+}

@@ -83,7 +83,7 @@ func (ts *tlsStage) timedOut() {
 func (ts *tlsStage) readable(c *Conn) {
 	buf := c.r.readBuf
 	for range readBudget {
-		if c.flags&noRead != 0 {
+		if !c.wantsRead() {
 			return
 		}
 		n, err := readFd(c.fd, buf)
@@ -204,6 +204,10 @@ func (ts *tlsStage) encrypt(fn func() error) error {
 	return err
 }
 
+// busy: the handshake still needs to read, and to finish before the Conn
+// may be closed or shut.
+func (ts *tlsStage) busy() bool { return ts.phase != tlsOpen }
+
 func (ts *tlsStage) held() int        { return len(ts.plain) }
 func (ts *tlsStage) ready() bool      { return false }
 func (ts *tlsStage) flush(*Conn) bool { return true }
@@ -279,7 +283,7 @@ func (ts *tlsStage) handshakeDone(err error) {
 			return
 		}
 	}
-	pending := len(ts.plain) > 0 || c.flags&(fCloseAfterWriting|fWriteShut) != 0
+	pending := len(ts.plain) > 0 || c.flags&(fCloseAfterWriting|fShutWrPending) != 0
 	if plain := ts.plain; len(plain) > 0 {
 		ts.plain = nil
 		ts.encrypt(func() error { _, err := ts.tc.Write(plain); return err })

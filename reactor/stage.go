@@ -67,8 +67,9 @@ func (c *Conn) isPlain() bool {
 	return ok
 }
 
-// readBlock is the states in which not even a busy stage reads.
-const readBlock = fConnecting | fResolving | fPaused | fReadClosed | fClosed | fTLSWait
+// readBlock is the states in which not even a busy stage reads. A paused
+// Conn still handshakes: Pause holds the data, not the stage's exchange.
+const readBlock = fConnecting | fResolving | fReadClosed | fClosed | fTLSWait
 
 // wantsRead reports whether c reads: its handler wants data, or its stage
 // is busy with an exchange of its own.

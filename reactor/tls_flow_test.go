@@ -224,3 +224,23 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 		})
 	}
 }
+
+// A Conn paused before its handshake still handshakes (Pause holds the
+// data, not TLS's own exchange); the data waits for Resume.
+func TestTLSPausedConnHandshakes(t *testing.T) {
+	h := newHarness(t)
+	srvCfg, cliCfg := tlsTestConfigs(t)
+	l, accepted := h.serveTLS(srvCfg, func(p *probe) { p.OnPostInit = func(c *Conn) { c.Pause() } })
+	c, err := tls.Dial("tcp", l.Addr().String(), cliCfg)
+	require.NoError(t, err, "the handshake completes while paused")
+	defer c.Close()
+	p := tlsAccepted(t, accepted)
+	waitFor(t, p.handshakes, "handshake")
+	_, err = c.Write([]byte("held"))
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond) // a wrong implementation would deliver meanwhile
+	assert.Empty(t, p.Got())
+	h.do(func() { p.Conn().Resume() })
+	assert.Equal(t, "held", string(p.waitGot(t, 4)))
+	h.do(func() { p.Conn().Close() })
+}

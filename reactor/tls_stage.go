@@ -111,16 +111,16 @@ func (ts *tlsStage) readable(c *Conn) {
 			if n < len(buf) {
 				return
 			}
+		case err == nil && ts.phase != tlsOpen, err != errAgain && err != errIntr && ts.phase != tlsOpen:
+			// The peer closed (or reset) during the handshake: the
+			// handshake sees the end and fails with its own error (a peer
+			// that rejected our certificate sends an alert first), and
+			// handshakeDone reports it; nothing more is read.
+			ts.tr.peerClosed()
+			c.flags |= fReadClosed
+			c.updateInterest()
+			return
 		case err == nil: // the peer closed its write side
-			if ts.phase != tlsOpen {
-				// The handshake sees the end and fails with its own
-				// error (a peer that rejected our certificate sends an
-				// alert before its FIN); nothing more is read.
-				ts.tr.peerClosed()
-				c.flags |= fReadClosed
-				c.updateInterest()
-				return
-			}
 			ts.drain()
 			if c.flags&fClosed == 0 {
 				c.r.peerClosed(c)

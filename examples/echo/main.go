@@ -5,6 +5,12 @@
 //	go run ./examples/echo                 # 127.0.0.1:8081
 //	go run ./examples/echo -addr :9000
 //	go run ./examples/echo -unix /tmp/echo.sock
+//	go run ./examples/echo -tls-cert cert.pem -tls-key key.pem   # TLS echo
+//
+// With -tls-cert and -tls-key (PEM files: the certificate chain, leaf
+// first, and its private key) every connection speaks TLS 1.2 or 1.3
+// (reactor.WithTLS), e.g. for
+// `openssl s_client -connect 127.0.0.1:8081 -CAfile ca.pem -quiet`.
 //
 // It logs one line when listening and the connection count every 5 s while
 // it changes; SIGINT or SIGTERM stop it gracefully (queued replies are
@@ -13,6 +19,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"flag"
 	"log/slog"
 	"os"
@@ -35,15 +43,37 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "TCP address to listen on")
 	unixPath := flag.String("unix", "", "listen on this Unix socket path instead of TCP")
 	grace := flag.Duration("grace", 10*time.Second, "how long a graceful stop may take")
+	certFile := flag.String("tls-cert", "", "serve TLS with this PEM certificate (chain) file (needs -tls-key)")
+	keyFile := flag.String("tls-key", "", "the PEM private key of -tls-cert")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, *addr, *unixPath, *grace); err != nil {
+	if err := run(log, *addr, *unixPath, *grace, *certFile, *keyFile); err != nil {
 		log.Error("echo", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, addr, unixPath string, grace time.Duration) error {
+// tlsOptions returns the listener's TLS option for a certificate and key
+// file, none when both are empty.
+func tlsOptions(certFile, keyFile string) ([]reactor.ConnOption, error) {
+	switch {
+	case certFile == "" && keyFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return []reactor.ConnOption{reactor.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}})}, nil
+}
+
+func run(log *slog.Logger, addr, unixPath string, grace time.Duration, certFile, keyFile string) error {
+	opts, err := tlsOptions(certFile, keyFile)
+	if err != nil {
+		return err
+	}
 	r, err := reactor.New(reactor.WithLogger(log))
 	if err != nil {
 		return err
@@ -52,11 +82,11 @@ func run(log *slog.Logger, addr, unixPath string, grace time.Duration) error {
 	if unixPath != "" {
 		network, addr = "unix", unixPath
 	}
-	l, err := r.Listen(network, addr, func(*reactor.Conn) reactor.Handler { return shared })
+	l, err := r.Listen(network, addr, func(*reactor.Conn) reactor.Handler { return shared }, opts...)
 	if err != nil {
 		return err
 	}
-	log.Info("echo server listening", "network", network, "addr", l.Addr().String(), "pid", os.Getpid())
+	log.Info("echo server listening", "network", network, "addr", l.Addr().String(), "tls", len(opts) > 0, "pid", os.Getpid())
 
 	last := 0
 	r.AddPeriodicTimer(5*time.Second, func() {

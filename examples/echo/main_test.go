@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const waitFor = 20 * time.Second // bounds every wait; never a measurement
+
+// mainEnv makes the test binary run main() with the arguments it holds
+// (separated by \x1f), so that a test runs the real program as a process.
+const mainEnv = "EVMACHINE_ECHO_EXAMPLE_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainEnv); ok {
+		os.Args = append([]string{"echo"}, strings.Split(args, "\x1f")...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// echoProcess is the program running as a child process.
+type echoProcess struct {
+	cmd    *exec.Cmd
+	addr   string
+	lines  chan string // stderr (the log), closed at its end
+	exited chan struct{}
+	werr   error
+}
+
+// startEcho runs the program with args on 127.0.0.1:0 and waits for its
+// "listening" line. At cleanup it is killed by its PID and waited for.
+func startEcho(t *testing.T, args ...string) *echoProcess {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	p := &echoProcess{lines: make(chan string, 256), exited: make(chan struct{})}
+	p.cmd = exec.Command(exe, "-test.run=^$")
+	p.cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join(append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...), "\x1f"))
+	stderr, err := p.cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		p.werr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill() // by its PID; an error once it has exited: fine
+		select {
+		case <-p.exited:
+		case <-time.After(waitFor):
+			t.Errorf("echo (pid %d) did not exit", p.cmd.Process.Pid)
+		}
+	})
+	addrRE := regexp.MustCompile(`msg="echo server listening".* addr=(\S+)`)
+	for p.addr == "" {
+		select {
+		case l, ok := <-p.lines:
+			require.True(t, ok, "echo exited before listening")
+			if m := addrRE.FindStringSubmatch(l); m != nil {
+				p.addr = m[1]
+			}
+		case <-time.After(waitFor):
+			require.FailNow(t, "echo did not start")
+		}
+	}
+	return p
+}
+
+// stop sends SIGTERM and checks the program exits 0 with its last line.
+func (p *echoProcess) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	var log []string
+	timeout := time.After(waitFor)
+	for done := false; !done; {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				done = true
+				break
+			}
+			log = append(log, l)
+		case <-timeout:
+			require.FailNow(t, "echo did not exit after SIGTERM")
+		}
+	}
+	<-p.exited
+	require.NoError(t, p.werr, "exit status 0; log:\n%s", strings.Join(log, "\n"))
+	assert.Contains(t, strings.Join(log, "\n"), "echo server stopped")
+}
+
+// testCert writes a fresh self-signed ECDSA certificate for loop.test and
+// 127.0.0.1 and its key as PEM files; the pool trusts it.
+func testCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loop.test"},
+		DNSNames: []string{"loop.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	leaf, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool = x509.NewCertPool()
+	pool.AddCert(leaf)
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+	return certFile, keyFile, pool
+}
+
+// pattern returns n bytes that reveal loss, duplication and reordering.
+func pattern(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7+i/251) + seed
+	}
+	return b
+}
+
+// echoes writes a few KiB, then 1 MiB, and checks each comes back whole.
+func echoes(t *testing.T, c net.Conn) {
+	t.Helper()
+	require.NoError(t, c.SetDeadline(time.Now().Add(waitFor)))
+	for _, msg := range [][]byte{pattern(5000, 1), pattern(1<<20, 2)} {
+		sent := make(chan error, 1)
+		go func() {
+			_, err := c.Write(msg)
+			sent <- err
+		}()
+		got := make([]byte, len(msg))
+		_, err := io.ReadFull(c, got)
+		require.NoError(t, err)
+		require.NoError(t, <-sent)
+		assert.True(t, bytes.Equal(msg, got), "%d bytes echoed intact", len(msg))
+	}
+}
+
+func TestPlainEcho(t *testing.T) {
+	p := startEcho(t)
+	c, err := net.DialTimeout("tcp", p.addr, waitFor)
+	require.NoError(t, err)
+	defer c.Close()
+	echoes(t, c)
+	c.Close()
+	p.stop(t)
+}
+
+// With -tls-cert and -tls-key the program serves TLS: a crypto/tls client
+// that trusts the certificate gets its bytes back; a plaintext client
+// gets nothing echoed.
+func TestTLSEcho(t *testing.T) {
+	certFile, keyFile, pool := testCert(t)
+	p := startEcho(t, "-tls-cert", certFile, "-tls-key", keyFile)
+
+	for _, name := range []string{"loop.test", "127.0.0.1"} {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: waitFor}, "tcp", p.addr, &tls.Config{RootCAs: pool, ServerName: name})
+		require.NoError(t, err, name)
+		assert.Equal(t, uint16(tls.VersionTLS13), c.ConnectionState().Version)
+		echoes(t, c)
+		c.Close()
+	}
+
+	plain, err := net.DialTimeout("tcp", p.addr, waitFor)
+	require.NoError(t, err)
+	defer plain.Close()
+	plain.SetDeadline(time.Now().Add(waitFor))
+	_, err = plain.Write([]byte("hello, not TLS\r\n\r\n"))
+	require.NoError(t, err)
+	got, _ := io.ReadAll(plain) // the server closes (after a TLS alert, perhaps)
+	assert.NotContains(t, string(got), "hello", "nothing echoed in plaintext")
+	plain.Close()
+	p.stop(t)
+}
+
+func TestTLSFlags(t *testing.T) {
+	certFile, keyFile, _ := testCert(t)
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct{ cert, key, err string }{
+		{certFile, "", "go together"},
+		{"", keyFile, "go together"},
+		{certFile, filepath.Join(t.TempDir(), "missing.pem"), "no such file"},
+		{keyFile, certFile, "failed to find"}, // the files swapped
+	} {
+		err := run(log, "127.0.0.1:0", "", time.Second, tc.cert, tc.key)
+		assert.ErrorContains(t, err, tc.err)
+	}
+}

@@ -11,16 +11,28 @@
 //	go run ./examples/proxy -listen 127.0.0.1:8083 \
 //	    -route 'host:a.example=127.0.0.1:8081,host:b.example=127.0.0.1:8085,default=127.0.0.1:8081'
 //
+//	# TLS termination: clients speak TLS to the proxy, the backend plaintext
+//	go run ./examples/proxy -listen 127.0.0.1:8443 -backend 127.0.0.1:8081 \
+//	    -tls-cert cert.pem -tls-key key.pem
+//
+// With -tls-cert and -tls-key (PEM files: the certificate chain, leaf
+// first, and its private key) the listener accepts TLS 1.2 and 1.3
+// (reactor.WithTLS) in every mode; the bytes are decrypted in the reactor
+// and go to the backend in plaintext, the answers encrypted back (a
+// router sees the decrypted first bytes).
+//
 // Bytes move inside the reactor with splice(2) on Linux (-no-splice copies
-// instead). A backend that refuses gives its client a closed connection
-// and the log one line. Every 10 s, when they changed, the counters are
-// logged. SIGINT or SIGTERM stop it gracefully (listeners close, queued
-// bytes are flushed, the proxy exits once the last connection is gone or
-// -grace has passed); a second signal stops it at once.
+// instead; TLS bytes are always copied). A backend that refuses gives its
+// client a closed connection and the log one line. Every 10 s, when they
+// changed, the counters are logged. SIGINT or SIGTERM stop it gracefully
+// (listeners close, queued bytes are flushed, the proxy exits once the
+// last connection is gone or -grace has passed); a second signal stops it
+// at once.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +48,7 @@ import (
 
 type config struct {
 	listen, backend, duplicate, route string
+	tlsCert, tlsKey                   string
 	noSplice                          bool
 	connectTimeout, idle, grace       time.Duration
 	statsEvery                        time.Duration
@@ -47,6 +60,8 @@ func main() {
 	flag.StringVar(&cfg.backend, "backend", "", "backend address (relay), or the production backend with -duplicate")
 	flag.StringVar(&cfg.duplicate, "duplicate", "", "staging backend that gets a copy of client traffic (needs -backend)")
 	flag.StringVar(&cfg.route, "route", "", "route by first bytes: host:NAME=ADDR,prefix:TEXT=ADDR,default=ADDR (instead of -backend)")
+	flag.StringVar(&cfg.tlsCert, "tls-cert", "", "accept TLS with this PEM certificate (chain) file (needs -tls-key)")
+	flag.StringVar(&cfg.tlsKey, "tls-key", "", "the PEM private key of -tls-cert")
 	flag.BoolVar(&cfg.noSplice, "no-splice", false, "copy bytes through user space instead of splice(2)")
 	flag.DurationVar(&cfg.connectTimeout, "connect-timeout", 5*time.Second, "backend connect timeout")
 	flag.DurationVar(&cfg.idle, "idle", 0, "close connections idle this long (0: never)")
@@ -95,6 +110,22 @@ func handler(cfg config, log *slog.Logger) (func(*reactor.Conn) reactor.Handler,
 	return rl.Handler, rl.Stats().Snapshot, "relay", nil
 }
 
+// listenOptions returns the listener's options: TLS termination when a
+// certificate and key are configured.
+func listenOptions(cfg config) ([]reactor.ConnOption, error) {
+	switch {
+	case cfg.tlsCert == "" && cfg.tlsKey == "":
+		return nil, nil
+	case cfg.tlsCert == "" || cfg.tlsKey == "":
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	pair, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+	if err != nil {
+		return nil, err
+	}
+	return []reactor.ConnOption{reactor.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}})}, nil
+}
+
 // run serves until stop is closed, then stops gracefully within cfg.grace
 // (or at once when hard is closed). ready, if not nil, gets the listening
 // address.
@@ -103,16 +134,20 @@ func run(log *slog.Logger, cfg config, stop, hard <-chan struct{}, ready func(ad
 	if err != nil {
 		return err
 	}
+	opts, err := listenOptions(cfg)
+	if err != nil {
+		return err
+	}
 	r, err := reactor.New(reactor.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	l, err := r.Listen("tcp", cfg.listen, newHandler)
+	l, err := r.Listen("tcp", cfg.listen, newHandler, opts...)
 	if err != nil {
 		return err
 	}
 	log.Info("proxy listening", "mode", mode, "addr", l.Addr().String(), "backend", cfg.backend,
-		"duplicate", cfg.duplicate, "route", cfg.route, "splice", !cfg.noSplice, "pid", os.Getpid())
+		"duplicate", cfg.duplicate, "route", cfg.route, "splice", !cfg.noSplice, "tls", len(opts) > 0, "pid", os.Getpid())
 	if ready != nil {
 		ready(l.Addr().String())
 	}

@@ -50,6 +50,15 @@ type clientServer struct {
 
 func clientNewServer(t testing.TB, h http.Handler) *clientServer {
 	t.Helper()
+	s := clientUnstartedServer(h)
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// clientUnstartedServer is a clientServer not started yet (Start or
+// StartTLS; the caller closes it).
+func clientUnstartedServer(h http.Handler) *clientServer {
 	s := &clientServer{Server: httptest.NewUnstartedServer(h), active: map[net.Conn]http.ConnState{}}
 	s.Config.ConnState = func(c net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -63,8 +72,6 @@ func clientNewServer(t testing.TB, h http.Handler) *clientServer {
 			s.active[c] = st
 		}
 	}
-	s.Start()
-	t.Cleanup(s.Close)
 	return s
 }
 

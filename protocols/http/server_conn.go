@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -19,6 +20,7 @@ type serverConn struct {
 	queue  []*Response // requests awaiting (the rest of) their answers, oldest first
 	input  []byte      // bytes read but not parsed while reading is paused
 	remote string
+	tls    *tls.ConnectionState // once the handshake completed; nil without TLS
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -44,9 +46,10 @@ type serverConn struct {
 }
 
 var (
-	_ reactor.Handler    = (*serverConn)(nil)
-	_ reactor.Drainer    = (*serverConn)(nil)
-	_ reactor.HalfCloser = (*serverConn)(nil)
+	_ reactor.Handler       = (*serverConn)(nil)
+	_ reactor.Drainer       = (*serverConn)(nil)
+	_ reactor.HalfCloser    = (*serverConn)(nil)
+	_ reactor.TLSHandshaker = (*serverConn)(nil)
 )
 
 func newServerConn(s *Server, c *reactor.Conn) *serverConn {

@@ -64,7 +64,7 @@ func (sc *serverConn) dispatch(req *http.Request) {
 // complete request, and at the end of the body for a streamed one.
 func (sc *serverConn) answer(req *http.Request, complete bool) *Response {
 	sc.served = true
-	req.RemoteAddr = sc.remote
+	req.RemoteAddr, req.TLS = sc.remote, sc.tls
 	req = req.WithContext(sc.ctx)
 	w := newResponse(sc, req)
 	if complete {

@@ -12,16 +12,26 @@ import (
 // each request takes a callback that runs on the reactor goroutine when the
 // response is complete (or failed), and the loop goes on meanwhile.
 //
-// It keeps connections alive and reuses them per host:port, with at most
-// WithClientMaxConnsPerHost connections to one host at a time (requests
-// beyond wait in a queue); resolves host names off the loop (through
-// reactor.Connect); decodes Content-Length, chunked and close-delimited
-// bodies; bounds a body collected in memory (ClientDefaultMaxBodyBytes,
-// 64 MiB; a streamed one is not bounded by default); applies a connect
-// timeout (default 5 s), an inactivity timeout (default 10 s) and, if
-// set, an overall per-request timeout (WithClientTimeout); and, when
-// asked, follows redirects up to a limit. Only http:// URLs are supported
-// (the reactor has no TLS yet).
+// It fetches http:// and https:// URLs. It keeps connections alive and
+// reuses them per scheme, host and port, TLS connections included, with at
+// most WithClientMaxConnsPerHost connections to one of them at a time
+// (requests beyond wait in a queue); resolves host names off the loop
+// (through reactor.Connect); decodes Content-Length, chunked and
+// close-delimited bodies; bounds a body collected in memory
+// (ClientDefaultMaxBodyBytes, 64 MiB; a streamed one is not bounded by
+// default); applies a connect timeout (default 5 s), an inactivity timeout
+// (default 10 s) and, if set, an overall per-request timeout
+// (WithClientTimeout); and, when asked, follows redirects up to a limit,
+// between http and https too.
+//
+// https is verified by default: the server's certificate must chain to the
+// system's roots (or WithClientTLSConfig's RootCAs) and name the URL's
+// host, with TLS 1.2 at least; nothing in the client turns that off. The
+// TLS handshake runs off the loop (reactor.WithTLS) and is bounded by
+// reactor.DefaultTLSHandshakeTimeout. A failed verification fails the
+// request as a failed connect does: a *url.Error whose chain holds
+// crypto/x509's error (x509.UnknownAuthorityError, x509.HostnameError,
+// x509.CertificateInvalidError; errors.As finds it) or crypto/tls's.
 //
 // NewClient may be called on any goroutine; every other method of Client
 // and ClientRequest must be called on the reactor goroutine (from another

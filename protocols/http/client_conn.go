@@ -1,6 +1,7 @@
 package http
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,14 +21,18 @@ type clientConn struct {
 	conn      *reactor.Conn
 	req       *ClientRequest // in flight; nil while idle
 	parser    clientParser
-	connected bool   // the TCP connect completed
-	served    int    // responses completed on this connection
-	stalled   bool   // parsing stopped at a pause of req; resume goes on from held
-	resuming  bool   // resume has scheduled the rest of the parsing
-	held      []byte // when stalled: bytes read but not parsed yet (at most one read)
+	connected bool                 // the TCP connect completed
+	tlsState  *tls.ConnectionState // https: once the handshake completed
+	served    int                  // responses completed on this connection
+	stalled   bool                 // parsing stopped at a pause of req; resume goes on from held
+	resuming  bool                 // resume has scheduled the rest of the parsing
+	held      []byte               // when stalled: bytes read but not parsed yet (at most one read)
 }
 
-var _ reactor.Handler = (*clientConn)(nil)
+var (
+	_ reactor.Handler       = (*clientConn)(nil)
+	_ reactor.TLSHandshaker = (*clientConn)(nil)
+)
 
 // PostInit keeps the Conn (Connect calls it before it returns).
 func (cc *clientConn) PostInit(conn *reactor.Conn) { cc.conn = conn }
@@ -35,6 +40,24 @@ func (cc *clientConn) PostInit(conn *reactor.Conn) { cc.conn = conn }
 // ConnectionCompleted notes that the connect succeeded; the request written
 // meanwhile is being sent by the reactor.
 func (cc *clientConn) ConnectionCompleted(*reactor.Conn) { cc.connected = true }
+
+// TLSHandshakeCompleted keeps the TLS state for the responses
+// (ClientResponse.TLS) and holds the connection now if its request was
+// paused during the handshake (see hold).
+func (cc *clientConn) TLSHandshakeCompleted(conn *reactor.Conn) {
+	if st, ok := conn.TLSState(); ok {
+		cc.tlsState = &st
+	}
+	if r := cc.req; r != nil && r.paused {
+		conn.Pause()
+	}
+}
+
+// handshaking reports whether the connection's TLS handshake has not
+// completed yet.
+func (cc *clientConn) handshaking() bool {
+	return cc.host.tls != nil && cc.tlsState == nil
+}
 
 // send writes r's attempt on this connection. A failed write closes the
 // Conn, whose Unbind then reports (or retries) the request.
@@ -205,7 +228,7 @@ func (cc *clientConn) retryable(r *ClientRequest, reason error) bool {
 
 // unbindError says why a request failed when its connection closed.
 func (cc *clientConn) unbindError(reason, eofErr error) error {
-	addr := cc.host.key
+	addr := cc.host.addr
 	switch {
 	case errors.Is(reason, reactor.ErrConnectTimeout):
 		return clientTimeoutError{fmt.Errorf("connecting to %s: no connection within %v: %w",
@@ -217,7 +240,9 @@ func (cc *clientConn) unbindError(reason, eofErr error) error {
 		return fmt.Errorf("reading the response from %s: %w", addr, eofErr)
 	case reason == nil:
 		return fmt.Errorf("connection to %s closed locally: %w", addr, ErrClientClosed)
-	case !cc.connected:
+	case errors.Is(reason, reactor.ErrTLSHandshakeTimeout):
+		return clientTimeoutError{fmt.Errorf("connecting to %s: %w", addr, reason)}
+	case !cc.connected || cc.handshaking():
 		return fmt.Errorf("connecting to %s: %w", addr, reason)
 	default:
 		return fmt.Errorf("reading the response from %s: %w", addr, reason)
@@ -230,6 +255,7 @@ func (cc *clientConn) unbindError(reason, eofErr error) error {
 func (cc *clientConn) onHead(hr *http.Response) error {
 	r := cc.req
 	resp := clientNewResponse(hr, r.out, r.redirects)
+	resp.TLS = cc.tlsState
 	r.resp = resp
 	if cc.c.isRedirect(resp) && r.redirects < cc.c.cfg.redirects {
 		r.discard = true

@@ -109,7 +109,7 @@ func TestClientMalformedResponses(t *testing.T) {
 func TestClientBadRequests(t *testing.T) {
 	r := startReactor(t)
 	c := NewClient(r)
-	for _, u := range []string{"ftp://example.com/", "https://example.com/", "http:///nohost", "::not a url"} {
+	for _, u := range []string{"ftp://example.com/", "ws://example.com/", "http:///nohost", "https:///nohost", "::not a url"} {
 		t.Run(u, func(t *testing.T) {
 			returned := false
 			res := clientDo(t, r, func(cb func(*ClientResponse, error)) {

@@ -31,7 +31,8 @@ var (
 	// was reached; the callback also receives the last redirect response.
 	ErrClientTooManyRedirects = errors.New("http client: too many redirects")
 	// ErrClientBadRequest: the request cannot be sent (no URL or host, a
-	// scheme other than http, an invalid header, an unreadable body).
+	// scheme other than http and https, an invalid header, an unreadable
+	// body).
 	ErrClientBadRequest = errors.New("http client: bad request")
 	// ErrClientCanceled: ClientRequest.Cancel was called.
 	ErrClientCanceled = errors.New("http client: request canceled")

@@ -1,6 +1,9 @@
 package http
 
-import "time"
+import (
+	"crypto/tls"
+	"time"
+)
 
 // ClientOption configures a Client (for NewClient). Options are plain
 // values: build them on any goroutine.
@@ -18,6 +21,7 @@ type clientConfig struct {
 	timeout        time.Duration // overall per-request deadline; 0: none
 	keepAlive      bool
 	userAgent      string
+	tls            *tls.Config // WithClientTLSConfig's clone; nil: the default
 }
 
 // Client defaults. The two timeouts are em-http-request's.
@@ -139,4 +143,18 @@ func WithClientKeepAlive(on bool) ClientOption {
 // (default "evmachine-http-client/1"; "" sends net/http's default).
 func WithClientUserAgent(ua string) ClientOption {
 	return func(c *clientConfig) { c.userAgent = ua }
+}
+
+// WithClientTLSConfig sets the TLS configuration of https:// connections
+// (default: an empty tls.Config, which verifies servers against the
+// system's roots). cfg is cloned, so later changes to it have no effect.
+// For each host the client fills in what cfg leaves empty: ServerName (the
+// URL's host, which the certificate must name), MinVersion (TLS 1.2); and
+// it offers "http/1.1" alone with ALPN, the only protocol it speaks. Give
+// RootCAs to trust a private CA, Certificates for client certificates.
+// The client never turns verification off; only cfg.InsecureSkipVerify
+// does.
+func WithClientTLSConfig(cfg *tls.Config) ClientOption {
+	cfg = cfg.Clone()
+	return func(c *clientConfig) { c.tls = cfg }
 }

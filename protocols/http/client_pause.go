@@ -40,9 +40,14 @@ func (r *ClientRequest) Paused() bool { return r.paused && !r.done }
 
 // hold stops reading the connection for a paused request. The inactivity
 // timeout is suspended meanwhile: a paused connection carries no traffic
-// on purpose, and the reactor would otherwise close it as dead.
+// on purpose, and the reactor would otherwise close it as dead. A TLS
+// connection still handshaking is paused once the handshake completes
+// (TLSHandshakeCompleted): a paused Conn does not read, and its handshake
+// would stall until the handshake timeout closed it.
 func (cc *clientConn) hold() {
-	cc.conn.Pause()
+	if !cc.handshaking() {
+		cc.conn.Pause()
+	}
 	cc.conn.SetInactivityTimeout(0)
 }
 

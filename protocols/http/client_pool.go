@@ -1,6 +1,7 @@
 package http
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -11,11 +12,14 @@ import (
 	"github.com/evmachine/evmachine/reactor"
 )
 
-// clientHost is the connection pool and request queue of one host:port.
-// Every connection open or opening counts against the per-host limit, idle
-// or busy.
+// clientHost is the connection pool and request queue of one
+// scheme://host:port: http://a:443 and https://a:443 are two hosts. Every
+// connection open or opening counts against the per-host limit, idle or
+// busy.
 type clientHost struct {
-	key   string                   // host:port, the address dialled
+	key   string                   // scheme://host:port, its key in Client.hosts
+	addr  string                   // host:port, the address dialled
+	tls   *tls.Config              // for https: the config of its connections; nil for http
 	conns map[*clientConn]struct{} // open or opening
 	idle  []*clientConn            // kept alive, waiting for a request; most recent last
 	queue []*ClientRequest         // waiting for a connection, first in first out
@@ -79,23 +83,52 @@ func (h *clientHost) popIdle() *clientConn {
 	return nil
 }
 
-// clientHostKey is the address to dial for u: host:port, port 80 by default.
-func clientHostKey(u *url.URL) string {
+// clientHostKey returns the pool key for u (scheme://host:port) and the
+// address to dial (host:port); the port defaults to 80 for http and 443
+// for https.
+func clientHostKey(u *url.URL) (key, addr string) {
+	scheme := strings.ToLower(u.Scheme)
 	port := u.Port()
 	if port == "" {
 		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
 	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	addr = net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	return scheme + "://" + addr, addr
 }
 
 func (c *Client) hostFor(u *url.URL) *clientHost {
-	key := clientHostKey(u)
+	key, addr := clientHostKey(u)
 	h := c.hosts[key]
 	if h == nil {
-		h = &clientHost{key: key, conns: make(map[*clientConn]struct{})}
+		h = &clientHost{key: key, addr: addr, conns: make(map[*clientConn]struct{})}
+		if strings.EqualFold(u.Scheme, "https") {
+			h.tls = c.tlsConfig(strings.ToLower(u.Hostname()))
+		}
 		c.hosts[key] = h
 	}
 	return h
+}
+
+// tlsConfig returns the TLS config of connections to host: a clone of
+// WithClientTLSConfig's (or an empty one: the system roots) with
+// ServerName host and TLS 1.2 at least where it leaves them empty, and
+// ALPN offering http/1.1 alone. Made once per pool, not per connection.
+func (c *Client) tlsConfig(host string) *tls.Config {
+	cfg := &tls.Config{}
+	if c.cfg.tls != nil {
+		cfg = c.cfg.tls.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	return cfg
 }
 
 // start sends r's current attempt: on an idle connection of its host, on a
@@ -123,22 +156,28 @@ func (c *Client) start(r *ClientRequest, front, later bool) {
 
 // dial opens a connection to h for r. Connect resolves a host name on
 // another goroutine; the request is written at once and sent by the
-// reactor when the connect completes.
+// reactor when the connect completes (for https, when the TLS handshake
+// that follows it completes).
 func (c *Client) dial(h *clientHost, r *ClientRequest) error {
 	cc := &clientConn{c: c, host: h}
 	cc.parser.maxHeader = c.cfg.maxHeader // the body bound is set per response (onHead)
 	cc.parser.onHead, cc.parser.onBody = cc.onHead, cc.onBody
 	h.conns[cc] = struct{}{}
-	conn, err := c.r.Connect("tcp", h.key, cc,
+	opts := []reactor.ConnOption{
 		reactor.WithPendingConnectTimeout(c.cfg.connectTimeout),
-		reactor.WithInactivityTimeout(c.cfg.inactivity))
+		reactor.WithInactivityTimeout(c.cfg.inactivity),
+	}
+	if h.tls != nil {
+		opts = append(opts, reactor.WithTLS(h.tls))
+	}
+	conn, err := c.r.Connect("tcp", h.addr, cc, opts...)
 	if err != nil {
 		delete(h.conns, cc)
 		c.forget(h)
 		if errors.Is(err, reactor.ErrNotRunning) { // so that every request cut by Stop says so alike
 			err = fmt.Errorf("%w (%w)", reactor.ErrStopped, err)
 		}
-		return fmt.Errorf("connecting to %s: %w", h.key, err)
+		return fmt.Errorf("connecting to %s: %w", h.addr, err)
 	}
 	cc.conn = conn
 	cc.send(r)

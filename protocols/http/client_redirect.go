@@ -31,8 +31,10 @@ func (r *ClientRequest) finalErr() error {
 
 // redirect follows resp, a redirect whose body was read, as net/http does:
 // 301, 302 and 303 become GET without a body (HEAD stays HEAD); 307 and
-// 308 keep the method and body. Credentials and cookies are not sent to
-// another host.
+// 308 keep the method and body. A redirect may switch between http and
+// https (its connection then comes from the other scheme's pool).
+// Credentials and cookies are not sent to another host, nor from https
+// down to http.
 func (r *ClientRequest) redirect(resp *ClientResponse) {
 	prev := r.out
 	loc := resp.Header.Get("Location")
@@ -52,7 +54,8 @@ func (r *ClientRequest) redirect(resp *ClientResponse) {
 		next.Header.Del("Content-Type")
 		next.Header.Del("Content-Length")
 	}
-	if !strings.EqualFold(u.Host, prev.URL.Host) {
+	downgrade := strings.EqualFold(prev.URL.Scheme, "https") && !strings.EqualFold(u.Scheme, "https")
+	if downgrade || !strings.EqualFold(u.Host, prev.URL.Host) {
 		for _, k := range []string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2"} {
 			next.Header.Del(k)
 		}

@@ -134,10 +134,10 @@ func TestClientRedirectAcrossHosts(t *testing.T) {
 	assert.Equal(t, `other host, auth="" cookie=""`, string(res.resp.Body), "credentials are not sent to another host")
 
 	badOrigin := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		http.Redirect(w, req, "https://example.invalid/", http.StatusFound)
+		http.Redirect(w, req, "ftp://example.invalid/", http.StatusFound)
 	}))
 	res = clientGet(t, r, c, badOrigin.URL)
-	assert.ErrorIs(t, res.err, ErrClientBadRequest, "https is not supported")
+	assert.ErrorIs(t, res.err, ErrClientBadRequest, "ftp is not supported")
 	require.NotNil(t, res.resp)
 	assert.Equal(t, http.StatusFound, res.resp.StatusCode)
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -105,6 +106,11 @@ type ClientResponse struct {
 	Request *http.Request
 	// Redirects is the number of redirects followed to get here.
 	Redirects int
+	// TLS is the state of the TLS connection the response came on (the
+	// negotiated version, cipher suite, ALPN protocol and the server's
+	// verified certificate chains), or nil for http. Responses from one
+	// connection share it: do not modify it.
+	TLS *tls.ConnectionState
 }
 
 // Response returns the response as a net/http *http.Response whose Body
@@ -117,7 +123,7 @@ func (r *ClientResponse) Response() *http.Response {
 		Header: r.Header, Trailer: r.Trailer,
 		Body:          io.NopCloser(bytes.NewReader(r.Body)),
 		ContentLength: r.ContentLength, TransferEncoding: r.TransferEncoding,
-		Request: r.Request,
+		Request: r.Request, TLS: r.TLS,
 	}
 }
 
@@ -229,14 +235,14 @@ func clientMethod(req *http.Request) string {
 }
 
 // clientCheckRequest rejects what cannot be sent: no URL or host, a scheme
-// other than http, a method or header name that is not a token (which
-// would let a caller inject lines into the request).
+// other than http and https, a method or header name that is not a token
+// (which would let a caller inject lines into the request).
 func clientCheckRequest(req *http.Request) error {
 	switch {
 	case req.URL == nil:
 		return fmt.Errorf("%w: nil URL", ErrClientBadRequest)
-	case !strings.EqualFold(req.URL.Scheme, "http"):
-		return fmt.Errorf("%w: unsupported protocol scheme %q (only http)", ErrClientBadRequest, req.URL.Scheme)
+	case !strings.EqualFold(req.URL.Scheme, "http") && !strings.EqualFold(req.URL.Scheme, "https"):
+		return fmt.Errorf("%w: unsupported protocol scheme %q (only http and https)", ErrClientBadRequest, req.URL.Scheme)
 	case req.URL.Host == "":
 		return fmt.Errorf("%w: no host in URL", ErrClientBadRequest)
 	case !isToken(clientMethod(req)):

@@ -28,6 +28,13 @@
 //	})}
 //	srv.Listen(r, "tcp", "127.0.0.1:8085")
 //
+// Server.ListenTLS serves HTTPS: every accepted connection speaks TLS with
+// the given tls.Config (cloned, "http/1.1" added to its ALPN protocols as
+// net/http's ServeTLS does, TLS 1.2 at least) through the reactor's TLS
+// stage (reactor.WithTLS), its handshake off the loop. A request that came
+// over TLS has req.TLS set, as net/http sets it; req.URL.Scheme stays
+// empty for an ordinary request, as with net/http's server.
+//
 // A Response is an http.ResponseWriter and an http.Flusher: set the status
 // and headers, Write the body in one piece (it is sent with a
 // Content-Length when End is called) or Flush to stream it (chunked for
@@ -81,11 +88,19 @@
 //
 // A Client (NewClient) makes requests from the loop, as em-http-request:
 // Get, Head, Post, Put, Delete and Do take a callback that runs on the
-// reactor goroutine with the *ClientResponse once it is complete. It keeps
-// connections alive per host, resolves names off the loop, and applies
-// connect and inactivity timeouts and, with WithClientTimeout, an overall
-// one per request; see Client. A body collected into ClientResponse.Body
-// is bounded (ClientDefaultMaxBodyBytes, 64 MiB, unless
+// reactor goroutine with the *ClientResponse once it is complete. It
+// fetches http:// and https:// URLs, keeps connections alive per scheme,
+// host and port (TLS connections too), resolves names off the loop, and
+// applies connect and inactivity timeouts and, with WithClientTimeout, an
+// overall one per request; see Client. https is verified by default: the
+// server's certificate must chain to the system's roots, or to the RootCAs
+// of WithClientTLSConfig, and name the URL's host; a failure is reported
+// as a failed connect whose error chain holds crypto/x509's error
+// (x509.UnknownAuthorityError, x509.HostnameError). ClientResponse.TLS
+// holds the connection's TLS state. With WithClientRedirects, redirects
+// between http and https are followed both ways (credentials are not sent
+// to another host, nor from https down to http). A body collected into
+// ClientResponse.Body is bounded (ClientDefaultMaxBodyBytes, 64 MiB, unless
 // WithClientMaxBodyBytes): past it the request fails with
 // ErrClientResponseTooLarge. A larger body is for ClientRequest.Stream,
 // which gets it in pieces; a consumer that cannot keep up calls

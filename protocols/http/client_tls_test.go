@@ -77,20 +77,8 @@ func TestClientTLSVerifies(t *testing.T) {
 	dnsOnly := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, false))
 	r := startReactor(t)
 
-	// get fetches url with c, once more (up to 5 attempts) when the
-	// reactor reported a failed handshake as "unexpected EOF": it loses
-	// the handshake's own error now and then when the server's close
-	// after our alert is read before the handshake's end is handled (a
-	// reactor race, about 1 in 100 here). Any other outcome is final.
 	get := func(t *testing.T, c *Client, url string) clientResult {
 		t.Helper()
-		for range 4 {
-			res := clientGet(t, r, c, url)
-			if res.err == nil || !errors.Is(res.err, io.ErrUnexpectedEOF) {
-				return res
-			}
-			t.Logf("the reactor lost the handshake's error (%v); trying again", res.err)
-		}
 		return clientGet(t, r, c, url)
 	}
 	check := func(t *testing.T, res clientResult, target any) {

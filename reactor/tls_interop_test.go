@@ -3,15 +3,11 @@ package reactor
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -47,69 +43,14 @@ type interopPKI struct {
 
 func newInteropPKI(t *testing.T) *interopPKI {
 	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evmachine interop test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	require.NoError(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	require.NoError(t, err)
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "loop.test"},
-		DNSNames: []string{"loop.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	pki := &interopPKI{
-		server: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}},
-		client: &tls.Config{RootCAs: pool},
-		ca:     ca, leaf: leaf,
-	}
+	ca := nettest.NewPKI(t)
+	server := ca.ServerConfig(t, true)
+	pki := &interopPKI{server: server, client: ca.ClientConfig(), ca: ca.CA, leaf: server.Certificates[0].Leaf}
 	dir := t.TempDir()
-	pki.caFile = writePEM(t, filepath.Join(dir, "ca.pem"), pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	pki.certFile, pki.keyFile = writeTLSPEM(t, dir, pki.server)
+	pki.caFile = filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(pki.caFile, ca.CAPEM, 0o600))
+	pki.certFile, pki.keyFile = nettest.WritePEM(t, dir, pki.server)
 	return pki
-}
-
-// writeTLSPEM writes the first certificate chain of cfg (tlsTestConfigs'
-// or interopPKI's) to DIR/cert.pem and its private key, PKCS #8, to
-// DIR/key.pem, the files that openssl and EventMachine load.
-func writeTLSPEM(t *testing.T, dir string, cfg *tls.Config) (certFile, keyFile string) {
-	t.Helper()
-	require.NotEmpty(t, cfg.Certificates)
-	cert := cfg.Certificates[0]
-	var chain []byte
-	for _, der := range cert.Certificate {
-		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	certFile = filepath.Join(dir, "cert.pem")
-	require.NoError(t, os.WriteFile(certFile, chain, 0o600))
-	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	require.NoError(t, err)
-	keyFile = writePEM(t, filepath.Join(dir, "key.pem"), pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	return certFile, keyFile
-}
-
-func writePEM(t *testing.T, path string, b pem.Block) string {
-	t.Helper()
-	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&b), 0o600))
-	return path
 }
 
 // The PKI is what the peers need: a leaf for loop.test and 127.0.0.1 that
@@ -135,7 +76,7 @@ func TestInteropPKI(t *testing.T) {
 
 	// tlsTestConfigs' self-signed pair encodes the same way.
 	srv, _ := tlsTestConfigs(t)
-	certFile, keyFile := writeTLSPEM(t, t.TempDir(), srv)
+	certFile, keyFile := nettest.WritePEM(t, t.TempDir(), srv)
 	pair, err = tls.LoadX509KeyPair(certFile, keyFile)
 	require.NoError(t, err)
 	assert.Equal(t, srv.Certificates[0].Certificate, pair.Certificate)

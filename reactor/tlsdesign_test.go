@@ -2,19 +2,14 @@ package reactor
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,25 +46,15 @@ func (f *feedTransport) SetDeadline(time.Time) error      { return nil }
 func (f *feedTransport) SetReadDeadline(time.Time) error  { return nil }
 func (f *feedTransport) SetWriteDeadline(time.Time) error { return nil }
 
-// tlsTestConfigs returns a server config with a fresh ECDSA P-256
-// certificate for "loop.test" and a client config that trusts it.
+// tlsTestConfigs returns a server config with a certificate for
+// "loop.test" from a fresh test CA, and a client config that trusts that CA
+// and asks for "loop.test".
 func tlsTestConfigs(tb testing.TB) (server, client *tls.Config) {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(tb, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loop.test"},
-		DNSNames: []string{"loop.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(tb, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(tb, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}, MinVersion: tls.VersionTLS12}
-	client = &tls.Config{RootCAs: pool, ServerName: "loop.test", MinVersion: tls.VersionTLS12}
-	return server, client
+	pki := nettest.NewPKI(tb)
+	client = pki.ClientConfig()
+	client.ServerName = nettest.TLSHost
+	return pki.ServerConfig(tb, false), client
 }
 
 // tlsPair handshakes a client and a server over a pipe (the handshake on

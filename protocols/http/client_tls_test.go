@@ -41,11 +41,11 @@ func clientTLSHello(w http.ResponseWriter, req *http.Request) {
 // TLS connection (one accept, one handshake on the server), and the
 // response carries the TLS state.
 func TestClientTLSGetAndKeepAlive(t *testing.T) {
-	pki := tlsNewPKI(t)
-	cfg, handshakes := tlsCountHandshakes(pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	cfg, handshakes := tlsCountHandshakes(pki.ServerConfig(t, true))
 	s := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), cfg)
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 
 	for i := range 3 {
 		res := clientGet(t, r, c, fmt.Sprintf("%s/%d", s.URL, i))
@@ -57,7 +57,7 @@ func TestClientTLSGetAndKeepAlive(t *testing.T) {
 		assert.Equal(t, uint16(tls.VersionTLS13), st.Version)
 		assert.True(t, st.HandshakeComplete)
 		require.NotEmpty(t, st.VerifiedChains, "the server's chain was verified")
-		assert.True(t, st.VerifiedChains[0][len(st.VerifiedChains[0])-1].Equal(pki.ca), "up to the test CA")
+		assert.True(t, st.VerifiedChains[0][len(st.VerifiedChains[0])-1].Equal(pki.CA), "up to the test CA")
 		assert.Same(t, st, res.resp.Response().TLS)
 	}
 	big := bytes.Repeat([]byte("evmachine"), 200_000)
@@ -72,9 +72,9 @@ func TestClientTLSGetAndKeepAlive(t *testing.T) {
 // Verification is on by default and failures are connect failures: a
 // *url.Error whose chain holds crypto/x509's error.
 func TestClientTLSVerifies(t *testing.T) {
-	pki := tlsNewPKI(t)
-	withIP := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, true))
-	dnsOnly := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, false))
+	pki := nettest.NewPKI(t)
+	withIP := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.ServerConfig(t, true))
+	dnsOnly := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.ServerConfig(t, false))
 	r := startReactor(t)
 
 	get := func(t *testing.T, c *Client, url string) clientResult {
@@ -100,18 +100,18 @@ func TestClientTLSVerifies(t *testing.T) {
 		}
 	})
 	t.Run("another CA: unknown authority", func(t *testing.T) {
-		c := NewClient(r, WithClientTLSConfig(tlsNewPKI(t).clientConfig()))
+		c := NewClient(r, WithClientTLSConfig(nettest.NewPKI(t).ClientConfig()))
 		var uae x509.UnknownAuthorityError
 		check(t, get(t, c, withIP.URL), &uae)
 	})
 	t.Run("wrong host", func(t *testing.T) {
-		c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+		c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 		var he x509.HostnameError
 		check(t, get(t, c, dnsOnly.URL), &he) // a certificate for loop.test, fetched as 127.0.0.1
 		assert.Equal(t, "127.0.0.1", he.Host, "the host verified is the URL's")
 	})
 	t.Run("ServerName given", func(t *testing.T) {
-		cfg := pki.clientConfig()
+		cfg := pki.ClientConfig()
 		cfg.ServerName = tlsTestHost
 		c := NewClient(r, WithClientTLSConfig(cfg))
 		res := clientGet(t, r, c, dnsOnly.URL+"/named")
@@ -119,7 +119,7 @@ func TestClientTLSVerifies(t *testing.T) {
 		assert.Equal(t, `tls /named auth=""`, string(res.resp.Body))
 	})
 	t.Run("the config is cloned", func(t *testing.T) {
-		cfg := pki.clientConfig()
+		cfg := pki.ClientConfig()
 		c := NewClient(r, WithClientTLSConfig(cfg))
 		cfg.RootCAs = x509.NewCertPool() // too late to matter
 		require.NoError(t, clientGet(t, r, c, withIP.URL).err)
@@ -135,10 +135,10 @@ func TestClientTLSVerifies(t *testing.T) {
 // goes over a connection of its own scheme (the server sees which), and a
 // connection of one scheme is never reused for the other.
 func TestClientTLSPoolPerScheme(t *testing.T) {
-	pki := tlsNewPKI(t)
-	addr := tlsDualServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	addr := tlsDualServer(t, http.HandlerFunc(clientTLSHello), pki.ServerConfig(t, true))
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 	for _, u := range []string{"https://" + addr + "/a", "http://" + addr + "/b", "https://" + addr + "/c", "http://" + addr + "/d"} {
 		res := clientGet(t, r, c, u)
 		require.NoError(t, res.err, u)
@@ -176,15 +176,15 @@ func TestClientHostKey(t *testing.T) {
 // Redirects switch between http and https both ways when they are on;
 // credentials follow an upgrade on the same host but not a downgrade.
 func TestClientTLSRedirects(t *testing.T) {
-	pki := tlsNewPKI(t)
-	secure := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	secure := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.ServerConfig(t, true))
 	plain := clientNewServer(t, http.HandlerFunc(clientTLSHello))
 	toSecure := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		http.Redirect(w, req, secure.URL+"/up", http.StatusFound)
 	}))
 	toPlain := clientNewTLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		http.Redirect(w, req, plain.URL+"/down", http.StatusMovedPermanently)
-	}), pki.serverConfig(t, true))
+	}), pki.ServerConfig(t, true))
 	dual := tlsDualServer(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		switch req.URL.Path {
 		case "/upgrade":
@@ -194,9 +194,9 @@ func TestClientTLSRedirects(t *testing.T) {
 		default:
 			clientTLSHello(w, req)
 		}
-	}), pki.serverConfig(t, true))
+	}), pki.ServerConfig(t, true))
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()), WithClientRedirects(3))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()), WithClientRedirects(3))
 
 	for _, tc := range []struct {
 		name, url, body, scheme string
@@ -219,7 +219,7 @@ func TestClientTLSRedirects(t *testing.T) {
 		})
 	}
 
-	off := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	off := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 	res := clientGet(t, r, off, toSecure.URL)
 	require.NoError(t, res.err)
 	assert.Equal(t, http.StatusFound, res.resp.StatusCode, "redirects off: returned as is")
@@ -228,8 +228,8 @@ func TestClientTLSRedirects(t *testing.T) {
 // A kept-alive TLS connection the server dropped as the next request went
 // out: the GET is sent again on a new TLS connection.
 func TestClientTLSRetriesOnStaleConnection(t *testing.T) {
-	pki := tlsNewPKI(t)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", pki.ServerConfig(t, true))
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
 	var conns atomic.Int64
@@ -255,7 +255,7 @@ func TestClientTLSRetriesOnStaleConnection(t *testing.T) {
 		}
 	}()
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 	base := "https://" + ln.Addr().String()
 	require.NoError(t, clientGet(t, r, c, base+"/").err)
 	res := clientGet(t, r, c, base+"/again")
@@ -269,10 +269,10 @@ func TestClientTLSRetriesOnStaleConnection(t *testing.T) {
 // read, so the client holds it only once the handshake is done), and the
 // response arrives after Resume.
 func TestClientTLSPausedDuringHandshake(t *testing.T) {
-	pki := tlsNewPKI(t)
-	s := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	s := clientNewTLSServer(t, http.HandlerFunc(clientTLSHello), pki.ServerConfig(t, true))
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 	done := make(chan clientResult, 1)
 	var req *ClientRequest
 	onLoop(t, r, func() {
@@ -306,11 +306,11 @@ func TestClientTLSPausedDuringHandshake(t *testing.T) {
 // server (on another reactor), GET and a 1 MiB POST on one kept-alive TLS
 // connection; the handler sees req.TLS, the client resp.TLS.
 func TestClientTLSAgainstEventedServer(t *testing.T) {
-	pki := tlsNewPKI(t)
-	cfg, handshakes := tlsCountHandshakes(pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	cfg, handshakes := tlsCountHandshakes(pki.ServerConfig(t, true))
 	_, addr := serverStartTLS(t, &Server{Handler: serverTLSEcho}, cfg)
 	r := startReactor(t)
-	c := NewClient(r, WithClientTLSConfig(pki.clientConfig()))
+	c := NewClient(r, WithClientTLSConfig(pki.ClientConfig()))
 	base := "https://" + addr
 
 	res := clientGet(t, r, c, base+"/one")

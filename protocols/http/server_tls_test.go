@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -65,8 +66,8 @@ func serverStartTLS(t testing.TB, srv *Server, cfg *tls.Config) (*reactor.Reacto
 // serverTLSClient is a net/http client that trusts pki's CA, offers
 // http/1.1 with ALPN and dials addr whatever the URL's host (so that
 // https://loop.test:port/ reaches the test server).
-func serverTLSClient(t testing.TB, pki *tlsPKI, addr string) *http.Client {
-	cfg := pki.clientConfig()
+func serverTLSClient(t testing.TB, pki *nettest.PKI, addr string) *http.Client {
+	cfg := pki.ClientConfig()
 	cfg.NextProtos = []string{"http/1.1"}
 	tr := &http.Transport{
 		TLSClientConfig: cfg,
@@ -84,8 +85,8 @@ func serverTLSClient(t testing.TB, pki *tlsPKI, addr string) *http.Client {
 // req.URL.Scheme empty and req.Host from the request, as net/http's server
 // gives them.
 func TestServerTLSWithNetHTTPClient(t *testing.T) {
-	pki := tlsNewPKI(t)
-	cfg, handshakes := tlsCountHandshakes(pki.serverConfig(t, false))
+	pki := nettest.NewPKI(t)
+	cfg, handshakes := tlsCountHandshakes(pki.ServerConfig(t, false))
 	_, addr := serverStartTLS(t, &Server{Handler: serverTLSEcho}, cfg)
 	_, port, _ := net.SplitHostPort(addr)
 	base := "https://" + tlsTestHost + ":" + port
@@ -125,15 +126,15 @@ func TestServerTLSWithCurl(t *testing.T) {
 	if err != nil {
 		t.Skip("curl is not installed: skipping the HTTPS test against curl")
 	}
-	pki := tlsNewPKI(t)
+	pki := nettest.NewPKI(t)
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
-	require.NoError(t, os.WriteFile(caFile, pki.caPEM, 0o600))
+	require.NoError(t, os.WriteFile(caFile, pki.CAPEM, 0o600))
 	bodyFile := filepath.Join(dir, "body")
 	body := strings.Repeat("curl body ", 20000)
 	require.NoError(t, os.WriteFile(bodyFile, []byte(body), 0o600))
 
-	cfg, handshakes := tlsCountHandshakes(pki.serverConfig(t, true))
+	cfg, handshakes := tlsCountHandshakes(pki.ServerConfig(t, true))
 	_, addr := serverStartTLS(t, &Server{Handler: serverTLSEcho}, cfg)
 	_, port, _ := net.SplitHostPort(addr)
 	base := "https://" + tlsTestHost + ":" + port
@@ -164,10 +165,10 @@ func TestServerTLSWithCurl(t *testing.T) {
 // cannot serve with. A client that offers no ALPN is served too; a
 // Server listening with reactor.WithTLS directly also sets req.TLS.
 func TestServerListenTLSConfig(t *testing.T) {
-	pki := tlsNewPKI(t)
+	pki := nettest.NewPKI(t)
 	r := startReactor(t, reactor.WithLogger(serverQuietLog))
 	srv := &Server{Handler: serverTLSEcho, Logger: serverQuietLog}
-	cfg := pki.serverConfig(t, true)
+	cfg := pki.ServerConfig(t, true)
 	cfg.NextProtos = []string{"acme-tls/1"}
 	var viaListenTLS, viaWithTLS string
 	onLoop(t, r, func() {
@@ -179,7 +180,7 @@ func TestServerListenTLSConfig(t *testing.T) {
 		l, err := srv.ListenTLS(r, "tcp", "127.0.0.1:0", cfg)
 		require.NoError(t, err)
 		viaListenTLS = l.Addr().String()
-		l, err = srv.Listen(r, "tcp", "127.0.0.1:0", reactor.WithTLS(pki.serverConfig(t, true)))
+		l, err = srv.Listen(r, "tcp", "127.0.0.1:0", reactor.WithTLS(pki.ServerConfig(t, true)))
 		require.NoError(t, err)
 		viaWithTLS = l.Addr().String()
 	})
@@ -196,7 +197,7 @@ func TestServerListenTLSConfig(t *testing.T) {
 		{"WithTLS", viaWithTLS, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := tls.Dial("tcp", tc.addr, &tls.Config{RootCAs: pki.pool, NextProtos: tc.offer})
+			c, err := tls.Dial("tcp", tc.addr, &tls.Config{RootCAs: pki.Pool, NextProtos: tc.offer})
 			require.NoError(t, err)
 			defer c.Close()
 			assert.Equal(t, tc.want, c.ConnectionState().NegotiatedProtocol)
@@ -212,8 +213,8 @@ func TestServerListenTLSConfig(t *testing.T) {
 // connection closes (the server answers nothing in the clear) and the
 // server goes on serving TLS.
 func TestServerTLSPlaintextClientClosed(t *testing.T) {
-	pki := tlsNewPKI(t)
-	_, addr := serverStartTLS(t, &Server{Handler: serverTLSEcho}, pki.serverConfig(t, true))
+	pki := nettest.NewPKI(t)
+	_, addr := serverStartTLS(t, &Server{Handler: serverTLSEcho}, pki.ServerConfig(t, true))
 	c, br := serverDial(t, addr)
 	serverSend(t, c, serverRequest("GET", "/", ""))
 	serverAssertClosed(t, br)

@@ -2,81 +2,23 @@ package http
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/require"
 )
 
 // Helpers of the HTTPS tests (server_tls_test.go, client_tls_test.go).
 
 // tlsTestHost is the name the test certificates are for.
-const tlsTestHost = "loop.test"
-
-// tlsPKI is a test CA and what it signs: the CA's PEM (for curl), a pool
-// that trusts it (for Go clients), and its key for server certificates.
-type tlsPKI struct {
-	ca    *x509.Certificate
-	key   *ecdsa.PrivateKey
-	caPEM []byte
-	pool  *x509.CertPool
-}
-
-// tlsNewPKI makes a test CA, valid for an hour around now.
-func tlsNewPKI(t testing.TB) *tlsPKI {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evmachine test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	ca, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &tlsPKI{ca: ca, key: key, pool: pool, caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// serverConfig returns a server tls.Config whose certificate, signed by
-// the CA, names tlsTestHost and, if withIP, 127.0.0.1 too.
-func (p *tlsPKI) serverConfig(t testing.TB, withIP bool) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: tlsTestHost},
-		DNSNames: []string{tlsTestHost}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	if withIP {
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.key)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}}
-}
-
-// clientConfig returns a client tls.Config that trusts the CA.
-func (p *tlsPKI) clientConfig() *tls.Config { return &tls.Config{RootCAs: p.pool} }
+const tlsTestHost = nettest.TLSHost
 
 // tlsCountHandshakes returns a clone of cfg that counts the handshakes
 // it completes as a server.

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"crypto/tls"
 	"log/slog"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -104,6 +105,22 @@ func (h *Handler) ConnectionCompleted(c *reactor.Conn) {
 func (h *Handler) ReceiveData(c *reactor.Conn, data []byte) {
 	h.c = c
 	h.p.Feed(data)
+	if rest := h.p.takeCut(); len(rest) > 0 {
+		c.Unread(rest) // StartTLS: what followed the line goes to the handshake
+	}
+}
+
+// StartTLS switches the Conn to TLS right after the line being handled, as
+// SMTP's and IMAP's STARTTLS: call it from ReceiveLine (after writing the
+// reply that invites the client's handshake). Bytes the client sent after
+// that line, already read, go to the handshake; lines then go on, read
+// from the decrypted stream. Must be called on the reactor goroutine.
+func (h *Handler) StartTLS(cfg *tls.Config) error {
+	if err := h.c.StartTLS(cfg); err != nil {
+		return err
+	}
+	h.p.cutAfter()
+	return nil
 }
 
 // Unbind implements reactor.Handler. If the Handler closed the Conn

@@ -61,6 +61,8 @@ type Parser struct {
 	binary     bool
 	binLeft    int64 // bytes left in the binary block; < 0 when unbounded
 	stopped    bool
+	cutting    bool   // the Sink asked for the bytes after this line (cutAfter)
+	cut        []byte // those bytes, set when the Feed stopped for them
 }
 
 // NewParser returns a Parser that reports to sink.
@@ -144,7 +146,22 @@ func (p *Parser) feed(data []byte) {
 		} else {
 			data = p.feedLine(data)
 		}
+		if p.cutting {
+			p.cutting, p.cut = false, data
+			return
+		}
 	}
+}
+
+// cutAfter, called by the Sink during a Line, makes the current Feed stop
+// after that line; takeCut then returns the bytes that followed it in the
+// Feed (they alias the Feed's data), for another protocol to read.
+func (p *Parser) cutAfter() { p.cutting = true }
+
+func (p *Parser) takeCut() []byte {
+	rest := p.cut
+	p.cutting, p.cut = false, nil
+	return rest
 }
 
 // feedBinary hands the block's share of data to the Sink and returns the

@@ -3,16 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -23,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/nettest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -118,30 +113,13 @@ func (p *echoProcess) stop(t *testing.T) {
 	assert.Contains(t, strings.Join(log, "\n"), "echo server stopped")
 }
 
-// testCert writes a fresh self-signed ECDSA certificate for loop.test and
-// 127.0.0.1 and its key as PEM files; the pool trusts it.
+// testCert writes a certificate for loop.test and 127.0.0.1 from a fresh
+// test CA, and its key, as PEM files; the pool trusts the CA.
 func testCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loop.test"},
-		DNSNames: []string{"loop.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool = x509.NewCertPool()
-	pool.AddCert(leaf)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
-	return certFile, keyFile, pool
+	pki := nettest.NewPKI(t)
+	certFile, keyFile = nettest.WritePEM(t, t.TempDir(), pki.ServerConfig(t, true))
+	return certFile, keyFile, pki.Pool
 }
 
 // pattern returns n bytes that reveal loss, duplication and reordering.

@@ -2,18 +2,10 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,29 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testCert writes a fresh self-signed ECDSA certificate for loop.test and
-// its key as PEM files and returns a client config that trusts it.
+// testCert writes a certificate for loop.test from a fresh test CA, and
+// its key, as PEM files, and returns a client config that trusts the CA.
 func testCert(t *testing.T) (certFile, keyFile string, client *tls.Config) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "loop.test"},
-		DNSNames: []string{"loop.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
-	return certFile, keyFile, &tls.Config{RootCAs: pool, ServerName: "loop.test"}
+	pki := nettest.NewPKI(t)
+	certFile, keyFile = nettest.WritePEM(t, t.TempDir(), pki.ServerConfig(t, false))
+	client = pki.ClientConfig()
+	client.ServerName = nettest.TLSHost
+	return certFile, keyFile, client
 }
 
 // tlsExchange sends msg over TLS, closes its write side (close_notify)

@@ -8,10 +8,22 @@
 //	go run ./bench -quick             # a short version (about 2 min), written to a temp dir
 //	go run ./bench -servers evmachine,gnet -scenarios S2,S3 -runs 5
 //	go run ./bench -from bench/results.json   # redraw the report from saved runs
+//	go run ./bench -servers evmtls,gotls -scenarios T1,T2,T3,T4   # the TLS suite
 //
 // Scenarios: S1 100 connections, 64-byte ping-pong; S2 10,000 connections,
 // 64-byte ping-pong; S3 10,000 idle connections (server memory); S4 one
 // connection, 16 KiB ping-pong; S5 19,000 connections, 64-byte ping-pong.
+//
+// TLS scenarios, run against the TLS servers only: T1 1,000 and T2 10,000
+// connections of 64-byte ping-pong over TLS, T3 10,000 idle TLS
+// connections (server memory), T4 new TLS connections, 64 at a time, each
+// handshaken, one round trip and closed (new connections per second and
+// server CPU per connection). The runner makes an ECDSA P-256 certificate
+// per suite run; the load generator verifies it against a pool holding it.
+// The plain and the TLS results are saved apart (results.json,
+// results-tls.json) and RESULTS.md shows both, so running one suite keeps
+// the other's figures; TLS-PROFILE.md, hand-written, is drawn into the TLS
+// section.
 //
 // Every server is a separate process, started per run on a free loopback
 // port and stopped by PID. The load generator (internal/loadgen) is built
@@ -22,5 +34,7 @@
 //
 // Peer servers live in servers/: gnet/ and gostd/ (Go), em_echo.rb (Ruby,
 // Debian's ruby-eventmachine) and node_echo.js; Ruby and Node are skipped,
-// with a line in the report, when not installed.
+// with a line in the report, when not installed. The TLS servers are
+// evmtls/ (evmachine, reactor.WithTLS) and gotls/ (crypto/tls, a goroutine
+// per connection); gnet has no TLS and runs no TLS scenario.
 package main

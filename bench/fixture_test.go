@@ -65,3 +65,56 @@ func fixtureSpread(spread float64) *Results {
 	}
 	return res
 }
+
+// fixtureTLS builds Results for the TLS suite: three runs of T1-T4 for
+// evmtls and gotls, the base figures times 0.9, 1.0 and 1.1.
+func fixtureTLS() *Results {
+	res := &Results{
+		Machine:   Machine{CPU: "Test CPU 9000", Cores: 2, Kernel: "6.1.0-test", GoVersion: "go1.26", OS: "linux/amd64", Pinning: "server on CPU 0", NoFile: "20000 (hard 20000)", Revision: "abc123"},
+		Command:   "go run ./bench -servers evmtls,gotls -scenarios T1,T2,T3,T4",
+		Started:   time.Date(2026, 1, 3, 3, 4, 5, 0, time.UTC),
+		Finished:  time.Date(2026, 1, 3, 3, 14, 5, 0, time.UTC),
+		Runs:      3,
+		Scenarios: tlsScenarios(false),
+	}
+	for _, s := range servers(2) {
+		if s.TLS {
+			res.Servers = append(res.Servers, ServerInfo{Server: s, Version: "v-test"})
+		}
+	}
+	// rate, cpu µs/rt, idle KiB/conn, handshakes/s, cpu µs/handshake
+	type base struct{ rate, cpu, kib, hs, hsCPU float64 }
+	bases := map[string]base{
+		subjectTLS: {50_000, 16, 14, 1500, 480},
+		refTLS:     {45_000, 20, 30, 1600, 450},
+	}
+	for _, sc := range res.Scenarios {
+		for run := 1; run <= 3; run++ {
+			f := []float64{0.9, 1, 1.1}[run-1]
+			for _, name := range []string{subjectTLS, refTLS} {
+				b := bases[name]
+				r := loadgen.Result{Conns: sc.Conns, Connected: sc.Conns, ServerRSSBase: 4 << 20,
+					ServerRSSEnd: 4<<20 + int64(b.kib*f*1024*float64(sc.Conns)), TLSVersion: "TLS 1.3", TLSGroup: "X25519MLKEM768"}
+				switch {
+				case sc.Churn:
+					r.WindowSeconds = 10
+					r.HandshakesPerSec = b.hs * f
+					r.Handshakes = int64(r.HandshakesPerSec * 10)
+					r.RoundTrips, r.RTPerSec = r.Handshakes, r.HandshakesPerSec
+					r.ServerCPUSeconds = b.hsCPU * float64(r.Handshakes) / 1e6
+					r.P50us, r.P99us = 40_000, 90_000
+					r.LoadgenCPUShare = 0.95
+				case !sc.Idle:
+					r.WindowSeconds = 10
+					r.RTPerSec = b.rate * f
+					r.RoundTrips = int64(r.RTPerSec * 10)
+					r.ServerCPUSeconds = b.cpu * f * float64(r.RoundTrips) / 1e6
+					r.P50us, r.P99us, r.P999us = 1000, 2000, 3000
+					r.LoadgenCPUShare = 0.7
+				}
+				res.Records = append(res.Records, RunRecord{Scenario: sc.ID, Server: name, Run: run, Result: r})
+			}
+		}
+	}
+	return res
+}

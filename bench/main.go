@@ -31,8 +31,8 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.BoolVar(&o.quick, "quick", false, "short windows, one run each (about 2 minutes); written to a temp dir unless -out")
-	fs.StringVar(&o.servers, "servers", "all", "servers to run, comma-separated: evmachine,gnet,gnet-mc,gostd,em,node")
-	fs.StringVar(&o.scenarios, "scenarios", "all", "scenarios to run, comma-separated: S1,S2,S3,S4,S5")
+	fs.StringVar(&o.servers, "servers", "all", "servers to run, comma-separated: evmachine,gnet,gnet-mc,gostd,em,node (plain), evmtls,gotls (TLS)")
+	fs.StringVar(&o.scenarios, "scenarios", "all", "scenarios to run, comma-separated: S1,S2,S3,S4,S5 (plain), T1,T2,T3,T4 (TLS)")
 	fs.IntVar(&o.runs, "runs", 0, "runs per scenario and server (default 3, 1 with -quick)")
 	fs.StringVar(&o.out, "out", "", "directory for RESULTS.md, results.svg, results.json (default bench/, or a temp dir with -quick)")
 	fs.BoolVar(&o.pin, "pin", true, "pin the server to CPU 0 and the load generator to CPU 1 with taskset")
@@ -112,7 +112,7 @@ func run(o options, log *slog.Logger) error {
 // runSuite runs the selected scenarios and servers. A cancelled run
 // returns what it measured so far with the error.
 func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*Results, error) {
-	scs, err := selectNames(scenarios(o.quick), func(s Scenario) string { return s.ID }, o.scenarios, "scenario")
+	scs, err := selectNames(allScenarios(o.quick), func(s Scenario) string { return s.ID }, o.scenarios, "scenario")
 	if err != nil {
 		return nil, err
 	}
@@ -148,35 +148,68 @@ func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*R
 	return res, err
 }
 
-// writeOutputs writes RESULTS.md and results.svg (and results.json for a
-// fresh run) into dir.
+// writeOutputs writes RESULTS.md and results.svg (and, for a fresh run,
+// results.json and results-tls.json) into dir. res holds the plain
+// scenarios, the TLS ones, or both; the suite it does not hold is drawn
+// into RESULTS.md from its file in dir, if there is one, so that running
+// one suite keeps the other's figures. The chart is of the plain
+// scenarios, redrawn only when res holds them.
 func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if withJSON {
-		if err := saveJSON(filepath.Join(dir, "results.json"), res); err != nil {
-			return err
+	set := reportSet{plain: res.part(false), tls: res.part(true)}
+	plainFresh := set.plain != nil
+	files := []string{"RESULTS.md"}
+	for _, p := range []struct {
+		part *Results
+		file string
+		into **Results
+	}{{set.plain, resultsFile, &set.plain}, {set.tls, resultsTLSFile, &set.tls}} {
+		path := filepath.Join(dir, p.file)
+		switch {
+		case p.part != nil && withJSON:
+			if err := saveJSON(path, p.part); err != nil {
+				return err
+			}
+			files = append(files, p.file)
+		case p.part == nil:
+			old, err := loadJSON(path)
+			switch {
+			case err == nil:
+				*p.into = old
+			case !errors.Is(err, os.ErrNotExist):
+				log.Warn("the other suite's results are not drawn", "file", path, "err", err)
+			}
 		}
 	}
-	for name, write := range map[string]func(*os.File, *Results) error{
-		"RESULTS.md":  func(f *os.File, r *Results) error { return writeReport(f, r) },
-		"results.svg": func(f *os.File, r *Results) error { return writeChart(f, r) },
-	} {
-		if err := writeFile(filepath.Join(dir, name), res, write); err != nil {
+	if b, err := os.ReadFile(filepath.Join(dir, tlsNotesFile)); err == nil {
+		set.tlsNotes = string(b)
+	}
+	if err := writeFile(filepath.Join(dir, "RESULTS.md"), func(f *os.File) error { return writeReportSet(f, set) }); err != nil {
+		return err
+	}
+	if plainFresh {
+		if err := writeFile(filepath.Join(dir, "results.svg"), func(f *os.File) error { return writeChart(f, set.plain) }); err != nil {
 			return err
 		}
+		files = append(files, "results.svg")
 	}
-	log.Info("report written", "dir", dir, "files", "RESULTS.md results.svg results.json")
+	log.Info("report written", "dir", dir, "files", strings.Join(files, " "))
 	return nil
 }
 
-func writeFile(path string, res *Results, write func(*os.File, *Results) error) error {
+// tlsNotesFile, when it is in the output directory, is the hand-written
+// reading of the TLS figures' profiles, drawn into RESULTS.md's TLS
+// section as it is.
+const tlsNotesFile = "TLS-PROFILE.md"
+
+func writeFile(path string, write func(*os.File) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := write(f, res); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}

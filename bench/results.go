@@ -89,6 +89,16 @@ var (
 		return float64(r.Result.Errors)
 	}
 	mMismatch Metric = func(r RunRecord) float64 { return float64(r.Result.Mismatches) }
+	mThreads  Metric = func(r RunRecord) float64 { return ifOK(r, float64(r.Result.ServerThreads)) }
+	// Churn runs (T4): new connections per second, and server CPU µs per
+	// connection (accept, handshake, one round trip, close).
+	mHandshakes Metric = func(r RunRecord) float64 { return ifWindow(r, r.Result.HandshakesPerSec) }
+	mCPUPerHS   Metric = func(r RunRecord) float64 {
+		if r.Err != "" || r.Result.Handshakes == 0 {
+			return math.NaN()
+		}
+		return r.Result.ServerCPUSeconds / float64(r.Result.Handshakes) * 1e6
+	}
 )
 
 func ifOK(r RunRecord, v float64) float64 {
@@ -175,6 +185,57 @@ func (res *Results) ran() []ServerInfo {
 		}
 	}
 	return out
+}
+
+// The plain suite (S1-S5) and the TLS suite (T1-T4) are run and saved
+// apart, each with its own command line, date and commit, so that running
+// one does not throw away the other's figures; RESULTS.md shows both.
+const (
+	resultsFile    = "results.json"
+	resultsTLSFile = "results-tls.json"
+)
+
+// part returns the plain (tls false) or the TLS half of res: its
+// scenarios, the servers of that kind and their records. It is nil when
+// res has no scenario of that kind.
+func (res *Results) part(tls bool) *Results {
+	if res == nil {
+		return nil
+	}
+	out := *res
+	out.Scenarios, out.Servers, out.Records = nil, nil, nil
+	ids := map[string]bool{}
+	for _, sc := range res.Scenarios {
+		if sc.TLS == tls {
+			out.Scenarios = append(out.Scenarios, sc)
+			ids[sc.ID] = true
+		}
+	}
+	if len(out.Scenarios) == 0 {
+		return nil
+	}
+	for _, s := range res.Servers {
+		if s.TLS == tls {
+			out.Servers = append(out.Servers, s)
+		}
+	}
+	for _, r := range res.Records {
+		if ids[r.Scenario] {
+			out.Records = append(out.Records, r)
+		}
+	}
+	return &out
+}
+
+// firstTLS returns what the first TLS run negotiated, e.g. "TLS 1.3,
+// X25519MLKEM768", or "".
+func (res *Results) firstTLS() string {
+	for _, r := range res.Records {
+		if r.Result.TLSVersion != "" {
+			return r.Result.TLSVersion + ", key exchange " + r.Result.TLSGroup
+		}
+	}
+	return ""
 }
 
 func saveJSON(path string, res *Results) error {

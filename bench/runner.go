@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/loadgen"
@@ -26,16 +27,23 @@ type Runner struct {
 	Parallel  int // connections in their connect phase at once
 	Log       *slog.Logger
 	Progress  *progress
+	cert      benchCert // the TLS servers' certificate, made in BinDir
 }
 
 // Run builds the servers, runs every scenario Runs times against every
-// available server (interleaving servers within a run, so that a noisy
-// minute hurts them alike), and returns the records. Failed runs are
-// recorded, not fatal; only a cancelled ctx or a failed build stops it.
+// available server of its kind (plain scenarios against plain servers, TLS
+// scenarios against TLS servers), interleaving servers within a run so
+// that a noisy minute hurts them alike, and returns the records. Failed
+// runs are recorded, not fatal; only a cancelled ctx or a failed build
+// stops it.
 func (rn *Runner) Run(ctx context.Context, res *Results) error {
 	infos := make([]ServerInfo, len(rn.Servers))
 	var avail []Server
 	for i, s := range rn.Servers {
+		if !slices.ContainsFunc(rn.Scenarios, func(sc Scenario) bool { return sc.TLS == s.TLS }) {
+			infos[i] = ServerInfo{Server: s, Skipped: fmt.Sprintf("%v: no selected scenario is for it", errSkipped)}
+			continue
+		}
 		v, err := serverVersion(ctx, s)
 		infos[i] = ServerInfo{Server: s, Version: v}
 		if err != nil {
@@ -50,11 +58,23 @@ func (rn *Runner) Run(ctx context.Context, res *Results) error {
 	if err != nil {
 		return err
 	}
-	total := len(rn.Scenarios) * rn.Runs * len(avail)
+	if slices.ContainsFunc(avail, func(s Server) bool { return s.TLS }) {
+		if rn.cert, err = writeBenchCert(rn.BinDir); err != nil {
+			return err
+		}
+	}
+	total := 0
+	for _, sc := range rn.Scenarios {
+		k := len(serversFor(sc, avail))
+		if k == 0 {
+			rn.Log.Warn("no selected server runs this scenario", "scenario", sc.ID, "tls", sc.TLS)
+		}
+		total += rn.Runs * k
+	}
 	n := 0
 	for _, sc := range rn.Scenarios {
 		for run := 1; run <= rn.Runs; run++ {
-			for _, s := range avail {
+			for _, s := range serversFor(sc, avail) {
 				n++
 				rn.Progress.begin(fmt.Sprintf("%s · %s · run %d/%d · %d/%d", sc.ID, s.Name, run, rn.Runs, n, total), sc)
 				rec := rn.runOne(ctx, sc, s, bins[s.Pkg], run)
@@ -70,6 +90,18 @@ func (rn *Runner) Run(ctx context.Context, res *Results) error {
 	return nil
 }
 
+// serversFor returns the servers of srvs that run sc: the TLS servers for
+// a TLS scenario, the others for the rest.
+func serversFor(sc Scenario, srvs []Server) []Server {
+	var out []Server
+	for _, s := range srvs {
+		if s.TLS == sc.TLS {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (rn *Runner) logRecord(r RunRecord) {
 	if r.Err != "" {
 		rn.Log.Error("run failed", "scenario", r.Scenario, "server", r.Server, "run", r.Run, "err", r.Err)
@@ -80,6 +112,10 @@ func (rn *Runner) logRecord(r RunRecord) {
 		"rt_per_s", int(x.RTPerSec), "p99_us", x.P99us, "server_cpu_us_per_rt", fmtF(mCPUPerRT(r), 2),
 		"rss_per_conn_kib", fmtF(mRSSPerConn(r), 2), "connect_s", fmtF(x.ConnectSeconds, 2),
 		"errors", x.Errors, "loadgen_cpu", fmt.Sprintf("%.0f%%", x.LoadgenCPUShare*100))
+	if x.Handshakes > 0 {
+		rn.Log.Info("run done: handshakes", "scenario", r.Scenario, "server", r.Server, "run", r.Run,
+			"handshakes_per_s", int(x.HandshakesPerSec), "server_cpu_us_per_handshake", fmtF(mCPUPerHS(r), 1), "tls", x.TLSVersion+" "+x.TLSGroup)
+	}
 }
 
 // runOne starts a fresh server, runs the load generator against it and
@@ -101,7 +137,11 @@ func (rn *Runner) runOne(ctx context.Context, sc Scenario, s Server, bin string,
 		rec.Err = err.Error()
 		return rec
 	}
-	res, err := rn.loadgen(ctx, loadgenConfig(sc, addr, srv.pid(), rn.Parallel))
+	cfg := loadgenConfig(sc, addr, srv.pid(), rn.Parallel)
+	if sc.TLS {
+		cfg.TLS = &loadgen.TLSConfig{RootsPEM: rn.cert.PEM, ServerName: tlsServerName}
+	}
+	res, err := rn.loadgen(ctx, cfg)
 	rec.Result = res
 	if err != nil {
 		rec.Err = err.Error()
@@ -120,13 +160,17 @@ func (rn *Runner) serverArgv(s Server, bin, addr string) []string {
 	case kindNode:
 		return []string{"node", filepath.Join(rn.Root, "bench/servers/node_echo.js"), host, port}
 	}
-	return append([]string{bin, "-addr", addr}, s.Args...)
+	argv := append([]string{bin, "-addr", addr}, s.Args...)
+	if s.TLS {
+		argv = append(argv, "-cert", rn.cert.CertFile, "-key", rn.cert.KeyFile)
+	}
+	return argv
 }
 
 func loadgenConfig(sc Scenario, addr string, pid, parallel int) loadgen.Config {
 	return loadgen.Config{
 		Addr: addr, Conns: sc.Conns, Size: sc.Size, Idle: sc.Idle,
-		Warmup: sc.Warmup, Duration: sc.Duration, Settle: sc.Settle,
+		Warmup: sc.Warmup, Duration: sc.Duration, Settle: sc.Settle, Churn: sc.Churn,
 		Parallel: parallel, ConnectTimeout: 2 * time.Minute, ServerPID: pid,
 		Progress: 500 * time.Millisecond, LocalAddrs: localAddrs(),
 	}

@@ -71,3 +71,58 @@ func TestQuickSmoke(t *testing.T) {
 	assert.Contains(t, string(md), "| evmachine (1 loop) |")
 	assert.Contains(t, string(md), "| Go net (goroutine/conn) |")
 }
+
+// TestQuickSmokeTLS is the same for the TLS scenarios: a short TLS ping-
+// pong and a short churn of new TLS connections against evmachine's TLS
+// server and Go's crypto/tls server, with the runner's certificate
+// verified by the load generator. Every run must be served without error.
+func TestQuickSmokeTLS(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the benchmark reads /proc")
+	}
+	root, err := moduleRoot(".")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subjectTLS+","+refTLS+","+refGnet, "server")
+	require.NoError(t, err)
+	taskset, _ := tasksetPath(true)
+	scs := []Scenario{
+		{ID: "T1", Title: "smoke: 20 TLS connections, 64-byte ping-pong", Conns: 20, Size: 64, TLS: true,
+			Warmup: 200 * time.Millisecond, Duration: time.Second},
+		{ID: "T4", Title: "smoke: new TLS connections, 4 at a time", Conns: 4, Size: 64, TLS: true, Churn: true,
+			Warmup: 200 * time.Millisecond, Duration: time.Second},
+	}
+	log := discardLog()
+	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: scs,
+		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmokeTLS", Started: time.Now(), Quick: true}
+	require.NoError(t, rn.Run(ctx, res))
+	res.Finished = time.Now()
+
+	require.Len(t, res.Records, 4, "gnet has no TLS: it runs no TLS scenario")
+	for _, r := range res.Records {
+		assert.Empty(t, r.Err, r.Server)
+		x := r.Result
+		assert.Zero(t, x.Errors, "%s %s: %v", r.Scenario, r.Server, x.ErrorSamples)
+		assert.Positive(t, x.RoundTrips, "%s %s served no round trip", r.Scenario, r.Server)
+		assert.Equal(t, "TLS 1.3", x.TLSVersion, r.Server)
+		assert.Positive(t, x.ServerCPUSeconds+x.LoadgenCPUSeconds, "%s: /proc was read", r.Server)
+		if r.Scenario == "T4" {
+			assert.Positive(t, x.Handshakes, r.Server)
+		} else {
+			assert.Equal(t, 20, x.Connected, r.Server)
+		}
+	}
+
+	dir := t.TempDir()
+	require.NoError(t, writeOutputs(log, dir, res, true))
+	md, err := os.ReadFile(filepath.Join(dir, "RESULTS.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "| evmachine TLS (1 loop) |")
+	assert.Contains(t, string(md), "| Go crypto/tls (goroutine/conn) |")
+	assert.FileExists(t, filepath.Join(dir, resultsTLSFile))
+	assert.NoFileExists(t, filepath.Join(dir, resultsFile), "no plain scenario ran")
+}

@@ -9,14 +9,16 @@ import (
 
 // Scenario is one load shape, run against every selected server.
 type Scenario struct {
-	ID       string // S1..S5
+	ID       string // S1..S5, T1..T4
 	Title    string
-	Conns    int
+	Conns    int // Churn: connections in their life at once
 	Size     int
-	Idle     bool          // S3: connect, one round trip each, then hold
+	Idle     bool          // S3, T3: connect, one round trip each, then hold
 	Warmup   time.Duration // ping-pong before the measured window
 	Duration time.Duration // the measured window
 	Settle   time.Duration // Idle: quiet time before the memory sample
+	TLS      bool          `json:",omitempty"` // T1-T4: TLS clients, run against the TLS servers
+	Churn    bool          `json:",omitempty"` // T4: new connections, each one round trip (loadgen.Config.Churn)
 }
 
 // scenarios returns S1-S5 as the issue defines them; quick shortens the
@@ -35,6 +37,25 @@ func scenarios(quick bool) []Scenario {
 	}
 }
 
+// tlsScenarios returns T1-T4, the TLS scenarios of issue 15, windows as
+// scenarios gives them.
+func tlsScenarios(quick bool) []Scenario {
+	warm, dur, settle := 2*time.Second, 10*time.Second, 3*time.Second
+	if quick {
+		warm, dur, settle = 500*time.Millisecond, 2*time.Second, time.Second
+	}
+	return []Scenario{
+		{ID: "T1", Title: "TLS, 1,000 connections, 64-byte ping-pong", Conns: 1_000, Size: 64, Warmup: warm, Duration: dur, TLS: true},
+		{ID: "T2", Title: "TLS, 10,000 connections, 64-byte ping-pong", Conns: 10_000, Size: 64, Warmup: warm, Duration: dur, TLS: true},
+		{ID: "T3", Title: "TLS, 10,000 idle connections: server memory", Conns: 10_000, Size: 64, Idle: true, Settle: settle, TLS: true},
+		{ID: "T4", Title: "TLS, new connections: 64 at a time, each handshaken, one 64-byte round trip, closed", Conns: 64, Size: 64,
+			Warmup: warm, Duration: dur, TLS: true, Churn: true},
+	}
+}
+
+// allScenarios is every scenario the suite knows, in report order.
+func allScenarios(quick bool) []Scenario { return append(scenarios(quick), tlsScenarios(quick)...) }
+
 // ServerKind says how a server is started.
 type ServerKind int
 
@@ -52,6 +73,7 @@ type Server struct {
 	Pkg   string   // kindGo: package path relative to the module root
 	Args  []string // extra arguments after the address
 	Note  string   // one line for the report
+	TLS   bool     `json:",omitempty"` // a TLS server (-cert, -key): runs the TLS scenarios only
 }
 
 // Reference names: the ratio columns are against these.
@@ -59,6 +81,9 @@ const (
 	refGnet = "gnet"
 	refStd  = "gostd"
 	subject = "evmachine"
+	// The TLS scenarios compare evmachine's TLS stage with Go's crypto/tls.
+	subjectTLS = "evmtls"
+	refTLS     = "gotls"
 )
 
 // servers returns every server the suite knows, in report order. cores is
@@ -78,6 +103,10 @@ func servers(cores int) []Server {
 			Note: "bench/servers/em_echo.rb: EM.epoll, receive_data -> send_data"},
 		{Name: "node", Label: "Node net", Kind: kindNode,
 			Note: "bench/servers/node_echo.js: net.createServer, 'data' -> write"},
+		{Name: subjectTLS, Label: "evmachine TLS (1 loop)", Kind: kindGo, Pkg: "./bench/servers/evmtls", TLS: true,
+			Note: "bench/servers/evmtls: one reactor, Listen with reactor.WithTLS (handshakes on the reactor's bounded goroutines, records on the loop), echo"},
+		{Name: refTLS, Label: "Go crypto/tls (goroutine/conn)", Kind: kindGo, Pkg: "./bench/servers/gotls", TLS: true,
+			Note: "bench/servers/gotls: tls.Listen, one goroutine and a 4 KiB buffer per connection, Read then Write"},
 	}
 }
 

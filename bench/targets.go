@@ -33,7 +33,12 @@ type ratioCheck struct {
 // of runs, whether the median meets the bound and whether the whole range
 // gives the same verdict.
 func (c ratioCheck) eval(res *Results) (med, lo, hi float64, met, robust bool) {
-	e, g := res.Summary(c.sc, subject, c.m), res.Summary(c.sc, refGnet, c.m)
+	return c.evalPair(res, subject, refGnet)
+}
+
+// evalPair is eval with the server measured and its reference named.
+func (c ratioCheck) evalPair(res *Results, subj, ref string) (med, lo, hi float64, met, robust bool) {
+	e, g := res.Summary(c.sc, subj, c.m), res.Summary(c.sc, ref, c.m)
 	med = stats.Ratio(e.Median, g.Median)
 	lo, hi = stats.Ratio(e.Min, g.Max), stats.Ratio(e.Max, g.Min)
 	if c.higher {
@@ -106,4 +111,30 @@ func s5Target(res *Results) Target {
 	t.Figure = fmt.Sprintf("%d run(s): at least %s of %s connected, %s errors, %s rt/s median",
 		len(recs), thousands(float64(minConn)), thousands(float64(want)), thousands(errs), thousands(res.Median("S5", subject, mRate)))
 	return t
+}
+
+// evaluateTLSTargets checks issue 15's TLS targets: evmachine's TLS server
+// against Go's crypto/tls with a goroutine per connection, both on one
+// core.
+func evaluateTLSTargets(res *Results) []Target {
+	med := func(sc, srv string, m Metric) float64 { return res.Median(sc, srv, m) }
+	one := func(text string, c ratioCheck, unit string, f func(float64) string) Target {
+		m, lo, hi, met, robust := c.evalPair(res, subjectTLS, refTLS)
+		figure := fmt.Sprintf("%s vs %s %s (%s; runs %s)", f(med(c.sc, subjectTLS, c.m)), f(med(c.sc, refTLS, c.m)), unit, fmtRatio(m), ratioRange(lo, hi))
+		return Target{Scenario: c.sc, Text: c.sc + ": " + text, Known: !math.IsNaN(m), Met: met, Robust: robust, Figure: figure}
+	}
+	f2 := func(v float64) string { return fmtF(v, 2) }
+	out := []Target{
+		one("server CPU per round trip at most 0.9× Go crypto/tls's", ratioCheck{"T1", mCPUPerRT, 0.9, false}, "µs", f2),
+		one("server CPU per round trip at most 0.9× Go crypto/tls's", ratioCheck{"T2", mCPUPerRT, 0.9, false}, "µs", f2),
+		one("RSS per idle TLS connection at most 0.5× Go crypto/tls's", ratioCheck{"T3", mRSSPerConn, 0.5, false}, "KiB", f2),
+		one("new TLS connections (handshakes) per second at least 0.9× Go crypto/tls's", ratioCheck{"T4", mHandshakes, 0.9, true}, "/s", thousands),
+	}
+	// Beside the handshake rate, which the load generator may cap: the
+	// server's CPU per new connection, which it cannot.
+	cpu := one("", ratioCheck{"T4", mCPUPerHS, 1, false}, "µs", func(v float64) string { return fmtF(v, 1) })
+	if t := &out[len(out)-1]; cpu.Known {
+		t.Figure += "; server CPU per connection " + cpu.Figure
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,13 +18,15 @@ type client struct {
 	reactor.BaseHandler
 	g         *gen
 	id        int
+	slot      int // Churn: the index in gen.clients
 	c         *reactor.Conn
 	msg       []byte // the request in flight; the reply must equal it
 	got       int    // reply bytes checked so far
 	seq       uint64
 	sentAt    int64
-	readyDone bool // the first round trip (connect phase) is done
-	dead      bool // closed by us or lost; no further counting
+	dialAt    int64 // Churn: when the connect began
+	readyDone bool  // the first round trip (connect phase) is done
+	dead      bool  // closed by us or lost; no further counting
 }
 
 func newClient(g *gen, id, size int) *client {
@@ -79,7 +82,12 @@ func (cl *client) mismatch(data []byte) {
 	}
 	g.recordError("mismatch", fmt.Errorf("connection %d, request %d: %s", cl.id, cl.seq, what))
 	cl.dead = true
-	if !cl.readyDone {
+	switch {
+	case cl.readyDone:
+	case g.cfg.Churn:
+		g.failed++
+		g.churnNext(cl)
+	default:
 		g.inflight--
 		g.failed++
 		g.dialMore()
@@ -93,6 +101,10 @@ func (cl *client) complete() {
 	g := cl.g
 	if !cl.readyDone {
 		cl.readyDone = true
+		if g.cfg.Churn {
+			g.churnDone(cl)
+			return
+		}
 		g.firstReply()
 		return
 	}
@@ -109,6 +121,17 @@ func (cl *client) complete() {
 	}
 }
 
+// TLSHandshakeCompleted notes what the first TLS connection negotiated.
+func (cl *client) TLSHandshakeCompleted(c *reactor.Conn) {
+	if cl.g.res.TLSVersion != "" {
+		return
+	}
+	if st, ok := c.TLSState(); ok {
+		cl.g.res.TLSVersion = tls.VersionName(st.Version)
+		cl.g.res.TLSGroup = st.CurveID.String()
+	}
+}
+
 // Unbind counts a connection lost before the run ended.
 func (cl *client) Unbind(c *reactor.Conn, reason error) {
 	g := cl.g
@@ -119,7 +142,11 @@ func (cl *client) Unbind(c *reactor.Conn, reason error) {
 	if reason == nil {
 		reason = errors.New("closed")
 	}
-	if !cl.readyDone {
+	switch {
+	case g.cfg.Churn && !cl.readyDone:
+		g.churnFailed(cl, reason)
+		return
+	case !cl.readyDone:
 		g.connectFailed(reason)
 		return
 	}

@@ -6,11 +6,20 @@
 // edges of the measured window, so that server CPU per round trip and the
 // generator's own CPU use are measured over exactly the same interval.
 //
+// With Config.TLS every connection is a TLS client (reactor.WithTLS on
+// Connect) that verifies the server's certificate against the given roots;
+// the ping-pong and its checks are the same, on the plaintext. With
+// Config.Churn the generator measures new connections instead of round
+// trips: each connection is opened, handshaken, does one round trip and is
+// closed, and another takes its place.
+//
 // Run blocks the calling goroutine (it runs the reactor); the emit callback
 // it is given is called on that same goroutine.
 package loadgen
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -40,6 +49,33 @@ type Config struct {
 	// at least two.
 	LocalAddrs []string
 	Progress   time.Duration // how often to emit progress (0: 1 s)
+	// TLS, when set, makes every connection a TLS client.
+	TLS *TLSConfig `json:",omitempty"`
+	// Churn: keep Conns connections in their life at once, each opened,
+	// (TLS-)handshaken, one round trip, closed (with a reset, so that no
+	// port waits in TIME_WAIT), and replaced at once; Warmup, then the
+	// Duration window counts the connections that completed. Scenario T4.
+	Churn bool `json:",omitempty"`
+}
+
+// TLSConfig is the client side of a TLS run, in a form that travels as
+// JSON to the load-generator process.
+type TLSConfig struct {
+	// RootsPEM holds the certificates (PEM) the server's certificate must
+	// chain to; verification is never turned off.
+	RootsPEM []byte
+	// ServerName is the name the server's certificate must carry (and
+	// the SNI sent).
+	ServerName string
+}
+
+// clientConfig returns the crypto/tls client config of t.
+func (t *TLSConfig) clientConfig() (*tls.Config, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(t.RootsPEM) {
+		return nil, errors.New("loadgen: TLS: no certificate in RootsPEM")
+	}
+	return &tls.Config{RootCAs: pool, ServerName: t.ServerName, MinVersion: tls.VersionTLS12}, nil
 }
 
 // Validate reports a Config that cannot run.
@@ -56,6 +92,12 @@ func (c Config) Validate() error {
 	}
 	if !c.Idle && c.Duration <= 0 {
 		errs = append(errs, errors.New("ping-pong needs a duration"))
+	}
+	if c.TLS != nil && c.TLS.ServerName == "" {
+		errs = append(errs, errors.New("TLS without a server name"))
+	}
+	if c.Churn && c.Idle {
+		errs = append(errs, errors.New("churn and idle exclude each other"))
 	}
 	if c.Parallel < 1 {
 		errs = append(errs, fmt.Errorf("parallel %d < 1", c.Parallel))
@@ -94,6 +136,17 @@ type Result struct {
 	ServerThreads    int     `json:"server_threads"`
 	ServerVolCS      int64   `json:"server_vol_cs"` // context switches over the window, all threads
 	ServerInvolCS    int64   `json:"server_invol_cs"`
+
+	// Churn only: connections that completed (connect, handshake, one
+	// round trip) inside the window; RoundTrips counts the same, and the
+	// latency percentiles are of the whole life of a connection, from
+	// the connect to the echoed reply.
+	Handshakes       int64   `json:"handshakes,omitempty"`
+	HandshakesPerSec float64 `json:"handshakes_per_sec,omitempty"`
+	// TLSVersion and TLSGroup say what the first TLS connection
+	// negotiated (e.g. "TLS 1.3", "X25519MLKEM768").
+	TLSVersion string `json:"tls_version,omitempty"`
+	TLSGroup   string `json:"tls_group,omitempty"`
 
 	LoadgenCPUSeconds float64 `json:"loadgen_cpu_seconds"`
 	LoadgenCPUShare   float64 `json:"loadgen_cpu_share"` // of one core, over the window

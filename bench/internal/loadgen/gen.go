@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -31,12 +32,13 @@ func (p phase) String() string {
 type gen struct {
 	cfg  Config
 	r    *reactor.Reactor
+	tls  *tls.Config // nil: plain TCP
 	emit func(Progress)
 	base time.Time // monotonic origin of now()
 
-	clients  []*client
-	dialed   int // clients[:dialed] have been dialled
-	inflight int // dialled, first reply not yet back
+	clients  []*client // Churn: the connection of each slot now
+	dialed   int       // clients[:dialed] have been dialled; Churn: every connection ever
+	inflight int       // dialled, first reply not yet back
 	ready    int
 	failed   int
 
@@ -83,6 +85,11 @@ func Run(cfg Config, emit func(Progress)) (Result, error) {
 		// 1 µs .. 100 s at 3 significant digits.
 		hist: hdrhistogram.New(1, 100_000_000, 3)}
 	g.res.Conns = cfg.Conns
+	if cfg.TLS != nil {
+		if g.tls, err = cfg.TLS.clientConfig(); err != nil {
+			return Result{}, err
+		}
+	}
 	r.NextTick(g.start)
 	if err := r.Run(); err != nil {
 		return Result{}, fmt.Errorf("loadgen: %w", err)
@@ -106,13 +113,17 @@ func (g *gen) start() {
 		g.res.ServerRSSBase = s.RSS
 	}
 	g.clients = make([]*client, g.cfg.Conns)
+	g.r.AddPeriodicTimer(g.cfg.Progress, g.progress)
+	if g.cfg.Churn {
+		g.startChurn()
+		return
+	}
 	for i := range g.clients {
 		g.clients[i] = newClient(g, i, g.cfg.Size)
 	}
 	g.enter(phConnecting)
 	g.connStart = time.Now()
 	g.r.AddTimer(g.cfg.ConnectTimeout, g.connectDeadline)
-	g.r.AddPeriodicTimer(g.cfg.Progress, g.progress)
 	g.dialMore()
 }
 
@@ -127,20 +138,32 @@ func (g *gen) dialMore() {
 		cl := g.clients[g.dialed]
 		g.dialed++
 		g.inflight++
-		opts := []reactor.ConnOption{reactor.WithPendingConnectTimeout(g.cfg.ConnectTimeout)}
-		if n := len(g.cfg.LocalAddrs); n > 0 {
-			opts = append(opts, reactor.WithLocalAddr(g.cfg.LocalAddrs[cl.id%n]))
-		}
-		c, err := g.r.Connect("tcp", g.cfg.Addr, cl, opts...)
-		if err != nil {
-			g.abort(fmt.Errorf("loadgen: connect %s: %w", g.cfg.Addr, err))
+		if !g.connect(cl) {
 			return
 		}
-		cl.c = c
 	}
 	if g.ph == phConnecting && g.ready+g.failed == len(g.clients) {
 		g.allConnected()
 	}
+}
+
+// connect dials cl (over TLS when configured); false when the run was
+// aborted because the address cannot be dialled at all.
+func (g *gen) connect(cl *client) bool {
+	opts := []reactor.ConnOption{reactor.WithPendingConnectTimeout(g.cfg.ConnectTimeout)}
+	if n := len(g.cfg.LocalAddrs); n > 0 {
+		opts = append(opts, reactor.WithLocalAddr(g.cfg.LocalAddrs[cl.id%n]))
+	}
+	if g.tls != nil {
+		opts = append(opts, reactor.WithTLS(g.tls), reactor.WithTLSHandshakeTimeout(g.cfg.ConnectTimeout))
+	}
+	c, err := g.r.Connect("tcp", g.cfg.Addr, cl, opts...)
+	if err != nil {
+		g.abort(fmt.Errorf("loadgen: connect %s: %w", g.cfg.Addr, err))
+		return false
+	}
+	cl.c = c
+	return true
 }
 
 // firstReply or connectFailed ends one client's connect phase.

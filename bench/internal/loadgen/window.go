@@ -46,6 +46,10 @@ func (g *gen) endWindow() {
 	res.RoundTrips = g.window
 	res.RTPerSec = float64(g.window) / wall.Seconds()
 	res.MBPerSec = res.RTPerSec * float64(g.cfg.Size) / 1e6
+	if g.cfg.Churn {
+		res.Connected = g.ready
+		res.Handshakes, res.HandshakesPerSec = g.window, res.RTPerSec
+	}
 	if g.hist.TotalCount() > 0 {
 		res.P50us = float64(g.hist.ValueAtQuantile(50))
 		res.P99us = float64(g.hist.ValueAtQuantile(99))

@@ -103,7 +103,7 @@ func fixtureTLS() *Results {
 					r.RoundTrips, r.RTPerSec = r.Handshakes, r.HandshakesPerSec
 					r.ServerCPUSeconds = b.hsCPU * float64(r.Handshakes) / 1e6
 					r.P50us, r.P99us = 40_000, 90_000
-					r.LoadgenCPUShare = 0.95
+					r.LoadgenCPUShare, r.LoadgenCPUSeconds = 0.95, 9.5
 				case !sc.Idle:
 					r.WindowSeconds = 10
 					r.RTPerSec = b.rate * f

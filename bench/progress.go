@@ -77,8 +77,12 @@ func (p *progress) line(pr loadgen.Progress, elapsed time.Duration) string {
 	default:
 		fmt.Fprintf(&b, " %.1fs", pr.Elapsed)
 	}
-	fmt.Fprintf(&b, " | %s rt/s | %s/%s conns | %d errors | %.0fs elapsed",
-		thousands(pr.Rate), thousands(float64(pr.Connected)), thousands(float64(p.sc.Conns)), pr.Errors, elapsed.Seconds())
+	conns := fmt.Sprintf("%s/%s conns", thousands(float64(pr.Connected)), thousands(float64(p.sc.Conns)))
+	if p.sc.Churn {
+		conns = thousands(float64(pr.Connected)) + " conns served"
+	}
+	fmt.Fprintf(&b, " | %s rt/s | %s | %d errors | %.0fs elapsed",
+		thousands(pr.Rate), conns, pr.Errors, elapsed.Seconds())
 	return b.String()
 }
 

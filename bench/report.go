@@ -220,16 +220,17 @@ func writeIdleTable(b *strings.Builder, res *Results, sc Scenario, refs tableRef
 // writeChurnTable is the table of a churn scenario (T4): new connections
 // per second and the server's CPU per connection.
 func writeChurnTable(b *strings.Builder, res *Results, sc Scenario, refs tableRefs) {
-	fmt.Fprintf(b, "| server | new conns/s |%s p50 µs | p99 µs | server CPU µs/conn |%s server CPU %% | ctx sw/s | server threads | errors | loadgen CPU %% | other load, cores |\n",
+	fmt.Fprintf(b, "| server | new conns/s |%s p50 µs | p99 µs | server CPU µs/conn |%s server CPU %% | ctx sw/s | server threads | errors | loadgen CPU %% | loadgen CPU µs/conn | other load, cores |\n",
 		refHeads(refs.main), refHeads(refs.cpu))
-	b.WriteString("|---|" + strings.Repeat("--:|", 10+len(refs.main)+len(refs.cpu)) + "\n")
+	b.WriteString("|---|" + strings.Repeat("--:|", 11+len(refs.main)+len(refs.cpu)) + "\n")
 	for _, s := range res.ran() {
 		r := rowFor(res, sc.ID, s.Name)
-		fmt.Fprintf(b, "| %s | %s |%s %s | %s | %s |%s %s | %s | %s | %s | %s | %s |\n", s.Label,
+		fmt.Fprintf(b, "| %s | %s |%s %s | %s | %s |%s %s | %s | %s | %s | %s | %s | %s |\n", s.Label,
 			fmtSpread(r.sum(mHandshakes), fmtSig), refCells(r, mHandshakes, refs.main),
 			fmtSig(r.med(mP50)), fmtSig(r.med(mP99)),
 			fmtSpread(r.sum(mCPUPerHS), func(v float64) string { return fmtF(v, 1) }), refCells(r, mCPUPerHS, refs.cpu),
-			fmtF(r.med(mServerCPU), 0), thousands(r.med(mCtxPerS)), thousands(r.med(mThreads)), r.errors(), r.loadgen(), fmtF(r.med(mOtherCPU), 2))
+			fmtF(r.med(mServerCPU), 0), thousands(r.med(mCtxPerS)), thousands(r.med(mThreads)), r.errors(), r.loadgen(),
+			fmtF(r.med(mLoadgenPerHS), 0), fmtF(r.med(mOtherCPU), 2))
 	}
 }
 

@@ -64,7 +64,7 @@ func writeTLSMethod(b *strings.Builder, res *Results) {
 		fmt.Fprintf(b, "; the connections negotiated %s", v)
 	}
 	b.WriteString(". T1–T3 are measured as S1–S3. T4 keeps 64 connections in their life at once, each opened, handshaken, one 64-byte round trip, closed with a reset, and replaced at once: *new conns/s* is the connections completed in the window, and *server CPU µs/conn* the server's CPU over the window divided by them. ")
-	fmt.Fprintf(b, "⚠ marks a load generator above %.0f %% of its core: the TLS client's half of each handshake costs it about as much as the server's half costs the server, so in T4 it may set the pace, and then server CPU per connection is the comparable figure.\n\n", busyShare*100)
+	fmt.Fprintf(b, "⚠ marks a load generator above %.0f %% of its core. In T4 the client's half of a handshake (ML-KEM key generation and decapsulation, the ECDSA verification) costs the load generator more CPU than the server's half costs the server (*loadgen CPU µs/conn*), so on this 2-core machine it is the load generator that caps new connections per second once it nears its core; then server CPU per connection is the comparable figure.\n\n", busyShare*100)
 	b.WriteString("| server | runs on | how |\n|---|---|---|\n")
 	for _, s := range res.Servers {
 		v := s.Version

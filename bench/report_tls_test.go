@@ -94,7 +94,7 @@ func TestTLSReport(t *testing.T) {
 	assert.Contains(t, row, "| 16.00 ±10% | 0.80× |")
 	churn := lineWith(t, md, "| evmachine TLS (1 loop) | 1,500 ±10% | 0.94× |")
 	assert.Contains(t, churn, "| 480.0 ±0% | 1.07× |")
-	assert.Contains(t, churn, "| 95 ⚠ |")
+	assert.Contains(t, churn, "| 95 ⚠ | 633 |", "the load generator's CPU per connection")
 	assert.NotContains(t, md, "NaN")
 	assert.NotContains(t, md, "gnet v2 (1 loop) |", "no gnet row in the TLS tables")
 }

@@ -99,6 +99,15 @@ var (
 		}
 		return r.Result.ServerCPUSeconds / float64(r.Result.Handshakes) * 1e6
 	}
+	// mLoadgenPerHS is the load generator's CPU per new connection: the
+	// client's half of the handshake, which caps T4 when it passes the
+	// server's.
+	mLoadgenPerHS Metric = func(r RunRecord) float64 {
+		if r.Err != "" || r.Result.Handshakes == 0 {
+			return math.NaN()
+		}
+		return r.Result.LoadgenCPUSeconds / float64(r.Result.Handshakes) * 1e6
+	}
 )
 
 func ifOK(r RunRecord, v float64) float64 {

@@ -101,13 +101,14 @@ func goModVersion(s Server) string {
 	return runtime.Version()
 }
 
-// depVersion reads a module's version from go.mod in the working tree.
+// depVersion reads a module's version from the benchmark's own go.mod
+// (bench/go.mod) in the working tree.
 func depVersion(mod string) string {
 	root, err := moduleRoot(".")
 	if err != nil {
 		return ""
 	}
-	f, err := os.Open(filepath.Join(root, "go.mod"))
+	f, err := os.Open(filepath.Join(root, "bench", "go.mod"))
 	if err != nil {
 		return ""
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,7 +25,7 @@ type Listener struct {
 	r          *Reactor
 	fd         int
 	addr       net.Addr
-	path       string // unix socket file to remove on Close
+	sock       unixSocketFile // the unix socket file to remove on Close (unixsock.go)
 	newHandler func(*Conn) Handler
 	cc         connConfig
 	closed     bool
@@ -39,8 +38,9 @@ type Listener struct {
 // each accepted Conn, newHandler(c) gives its Handler, whose PostInit then
 // runs. opts apply to every accepted Conn, except the listener's own
 // (WithBacklog, WithReusePort), which apply to the listening socket.
-// SO_REUSEADDR is set. A stale unix
-// socket file at addr is replaced. A host name in addr is resolved before
+// SO_REUSEADDR is set. A unix socket file at addr is replaced only if it
+// is stale (no server accepts on it); a live one fails with EADDRINUSE, and
+// Close removes the file only if it is still the one this Listener made. A host name in addr is resolved before
 // Listen returns. Must be called on the reactor goroutine.
 func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler, opts ...ConnOption) (*Listener, error) {
 	if err := checkNetwork(network); err != nil {
@@ -57,7 +57,10 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 	if err != nil {
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
 	}
-	l := &Listener{r: r, fd: fd, path: path, newHandler: newHandler, cc: cc}
+	l := &Listener{r: r, fd: fd, newHandler: newHandler, cc: cc}
+	if path != "" {
+		l.sock = statSocket(path)
+	}
 	if err := r.poller.Add(fd, true, false); err != nil {
 		closeFd(fd)
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
@@ -72,8 +75,8 @@ func listenSocket(network, addr string, lc listenConfig) (int, string, error) {
 	family := unix.AF_UNIX
 	path := ""
 	if network == "unix" {
-		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			os.Remove(addr)
+		if err := clearStaleSocket(addr); err != nil {
+			return -1, "", err
 		}
 		sa, path = &unix.SockaddrUnix{Name: addr}, addr
 	} else {
@@ -150,9 +153,7 @@ func (l *Listener) closeNow() {
 	l.closed = true
 	l.r.fds.clear(l.fd, l)
 	closeFd(l.fd)
-	if l.path != "" {
-		os.Remove(l.path)
-	}
+	l.sock.remove()
 }
 
 // accept takes up to acceptBudget pending connections.

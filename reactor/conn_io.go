@@ -23,6 +23,8 @@ func (r *Reactor) dispatch(events []poller.Event) {
 			o.accept()
 		case *lingerFd:
 			r.lingerReadable(o)
+		case *dialAttempt:
+			o.ready()
 		}
 	}
 }
@@ -285,6 +287,9 @@ func (r *Reactor) release(c *Conn) {
 		}
 		c.fd = -1
 	} else {
+		if d := r.resolving[c]; d != nil {
+			d.abort() // a happy-eyeballs race still under way (dial.go)
+		}
 		delete(r.resolving, c)
 	}
 	c.idleTimer.Cancel()

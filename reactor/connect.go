@@ -1,7 +1,6 @@
 package reactor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -52,22 +51,21 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	if cc.connectTimeout > 0 {
 		c.connTimer = r.timers.Schedule(cc.connectTimeout, func() {
 			if c.flags&fConnecting != 0 {
-				c.closeWith(ErrConnectTimeout)
+				c.closeWith(dialError(c.raddr, ErrConnectTimeout))
 			}
 		})
 	}
 	if cc.inactivity > 0 {
 		c.idle = cc.inactivity // armed when the connect completes
 	}
-	noDelay := cc.noDelay && network != "unix"
 	switch ip, err := netip.ParseAddr(host); {
 	case network == "unix":
-		r.startConnect(c, &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, false, localBind{})
+		r.startConnect(c, &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, &cc)
 	case err == nil:
 		sa, family := tcpSockaddr(ip, port, network)
-		r.startConnect(c, sa, family, noDelay, cc.local)
+		r.startConnect(c, sa, family, &cc)
 	default:
-		r.resolve(c, network, host, port, noDelay, cc)
+		r.resolve(c, network, host, port, &cc)
 	}
 	r.callConn(c, h.PostInit)
 	return c, nil
@@ -101,77 +99,14 @@ func splitHostPort(network, addr string) (string, int, error) {
 	return host, port, nil
 }
 
-// resolve looks host up on another goroutine and comes back through
-// NextTick to start the connect. The Conn waits without an fd meanwhile.
-func (r *Reactor) resolve(c *Conn, network, host string, port int, noDelay bool, cc connConfig) {
-	c.flags |= fResolving
-	r.resolving[c] = struct{}{}
-	family := "ip"
-	switch network {
-	case "tcp4":
-		family = "ip4"
-	case "tcp6":
-		family = "ip6"
-	}
-	go func() {
-		ctx := context.Background()
-		if cc.connectTimeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, cc.connectTimeout)
-			defer cancel()
-		}
-		ips, err := net.DefaultResolver.LookupNetIP(ctx, family, host)
-		r.NextTick(func() {
-			if c.flags&fClosed != 0 {
-				return
-			}
-			delete(r.resolving, c)
-			c.flags &^= fResolving
-			if err != nil {
-				c.closeWith(fmt.Errorf("reactor: resolving %q: %w", host, err))
-				return
-			}
-			ip := pickIP(ips, network)
-			sa, fam := tcpSockaddr(ip, port, network)
-			r.startConnect(c, sa, fam, noDelay, cc.local)
-		})
-	}()
-}
-
-// pickIP prefers IPv4 for "tcp" (loopback services listen there most
-// often); the lookup already filtered by family for tcp4/tcp6.
-func pickIP(ips []netip.Addr, network string) netip.Addr {
-	if network == "tcp" {
-		for _, ip := range ips {
-			if ip.Unmap().Is4() {
-				return ip
-			}
-		}
-	}
-	return ips[0]
-}
-
 // startConnect creates the socket and starts a non-blocking connect. The
 // first writable event finishes it (finishConnect); an immediate failure
-// closes the Conn with the errno.
-func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, noDelay bool, local localBind) {
-	fd, err := socketFd(family)
+// closes the Conn with a *net.OpError naming the address.
+func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, cc *connConfig) {
+	c.raddr = toNetAddr(sa)
+	fd, err := dialSocket(sa, family, cc)
 	if err != nil {
-		c.closeWith(syscallErr("socket", err))
-		return
-	}
-	if noDelay {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	}
-	if err := local.bind(fd, family); err != nil {
-		closeFd(fd)
-		c.closeWith(syscallErr("bind", err))
-		return
-	}
-	err = unix.Connect(fd, sa)
-	if err != nil && !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EINTR) {
-		closeFd(fd)
-		c.closeWith(syscallErr("connect", err))
+		c.closeWith(dialError(c.raddr, err))
 		return
 	}
 	c.fd = fd
@@ -180,11 +115,47 @@ func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, noDelay bo
 	}
 }
 
+// dialSocket opens a socket with cc's options and starts a non-blocking
+// connect to sa.
+func dialSocket(sa unix.Sockaddr, family int, cc *connConfig) (int, error) {
+	fd, err := socketFd(family)
+	if err != nil {
+		return -1, syscallErr("socket", err)
+	}
+	if err := cc.sock.apply(fd, family, cc.noDelay); err != nil {
+		closeFd(fd)
+		return -1, err
+	}
+	if family != unix.AF_UNIX {
+		if err := cc.local.bind(fd, family); err != nil {
+			closeFd(fd)
+			return -1, syscallErr("bind", err)
+		}
+	}
+	err = unix.Connect(fd, sa)
+	if err != nil && !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EINTR) {
+		closeFd(fd)
+		return -1, syscallErr("connect", err)
+	}
+	return fd, nil
+}
+
+// dialError shapes a failed connect as net.Dial does: a *net.OpError
+// with Op "dial" and the address (errors.Is(err, syscall.ECONNREFUSED)
+// and the like still hold through it).
+func dialError(addr net.Addr, err error) error {
+	op := &net.OpError{Op: "dial", Net: "tcp", Addr: addr, Err: err}
+	if _, ok := addr.(*net.UnixAddr); ok {
+		op.Net = "unix"
+	}
+	return op
+}
+
 // finishConnect runs on the first event of a connecting Conn: success
 // calls ConnectionCompleted and flushes what was written meanwhile.
 func (r *Reactor) finishConnect(c *Conn) {
 	if err := sockError(c.fd, nil); err != nil {
-		c.closeWith(syscallErr("connect", err))
+		c.closeWith(dialError(c.RemoteAddr(), err))
 		return
 	}
 	c.flags &^= fConnecting

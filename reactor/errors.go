@@ -1,6 +1,11 @@
 package reactor
 
-import "errors"
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+)
 
 // Sentinel errors. Unbind reasons and method errors wrap these, so test them
 // with errors.Is.
@@ -10,12 +15,18 @@ var (
 	ErrClosed = errors.New("reactor: connection closed")
 	// ErrStopped is the Unbind reason of every Conn closed by Stop.
 	ErrStopped = errors.New("reactor: reactor stopped")
-	// ErrConnectTimeout is the Unbind reason of an outbound connect that did
-	// not complete within the pending-connect timeout.
-	ErrConnectTimeout = errors.New("reactor: connect timed out")
+	// ErrConnectTimeout is the cause of an outbound connect that did not
+	// complete within the pending-connect timeout (the Unbind reason is a
+	// *net.OpError wrapping it). It is a net.Error whose Timeout is true,
+	// so os.IsTimeout holds, and errors.Is matches it with
+	// os.ErrDeadlineExceeded and syscall.ETIMEDOUT (EventMachine reports
+	// Errno::ETIMEDOUT).
+	ErrConnectTimeout error = &timeoutError{"reactor: connect timed out"}
 	// ErrInactivityTimeout is the Unbind reason of a Conn that saw no
-	// traffic in either direction for its inactivity timeout.
-	ErrInactivityTimeout = errors.New("reactor: inactivity timeout")
+	// traffic in either direction for its inactivity timeout. Like
+	// ErrConnectTimeout it is a timeout net.Error that matches
+	// os.ErrDeadlineExceeded and syscall.ETIMEDOUT.
+	ErrInactivityTimeout error = &timeoutError{"reactor: inactivity timeout"}
 	// ErrPanic is the Unbind reason of a Conn one of whose callbacks
 	// panicked; the error text carries the panic value.
 	ErrPanic = errors.New("reactor: callback panicked")
@@ -29,3 +40,18 @@ var (
 	// stopped.
 	ErrNotRunning = errors.New("reactor: not running (stopped)")
 )
+
+// timeoutError is a timeout shaped like net's: a net.Error whose Timeout
+// is true, matching os.ErrDeadlineExceeded (what net.Conn deadlines give)
+// and syscall.ETIMEDOUT (what EventMachine gives) under errors.Is, while
+// errors.Is(err, ErrConnectTimeout) still names which one it was.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+func (e *timeoutError) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded || target == syscall.ETIMEDOUT
+}
+
+var _ net.Error = (*timeoutError)(nil)

@@ -53,7 +53,7 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 		return nil, ErrNotRunning
 	}
 	cc := applyConnOptions(opts)
-	fd, path, err := listenSocket(network, addr, cc.listen)
+	fd, path, err := listenSocket(network, addr, &cc)
 	if err != nil {
 		return nil, fmt.Errorf("reactor: listen %s %s: %w", network, addr, err)
 	}
@@ -70,7 +70,7 @@ func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler,
 	return l, nil
 }
 
-func listenSocket(network, addr string, lc listenConfig) (int, string, error) {
+func listenSocket(network, addr string, cc *connConfig) (int, string, error) {
 	var sa unix.Sockaddr
 	family := unix.AF_UNIX
 	path := ""
@@ -98,7 +98,13 @@ func listenSocket(network, addr string, lc listenConfig) (int, string, error) {
 	if err != nil {
 		return -1, "", syscallErr("socket", err)
 	}
-	if err := bindListen(fd, family, network, sa, lc); err != nil {
+	if family != unix.AF_UNIX && inheritsSockOpts {
+		if err := cc.sock.setInherited(fd, family); err != nil {
+			closeFd(fd)
+			return -1, "", err
+		}
+	}
+	if err := bindListen(fd, family, network, sa, cc.listen); err != nil {
 		closeFd(fd)
 		return -1, "", err
 	}
@@ -223,6 +229,11 @@ func (r *Reactor) newConn(fd int, newHandler func(*Conn) Handler, cc *connConfig
 	c := &Conn{r: r, fd: fd, lastActive: r.nowNs, st: plainStage{}}
 	if cc.noDelay {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // fails harmlessly on unix sockets
+	}
+	if err := cc.sock.accepted(fd); err != nil {
+		r.log.Error("reactor: socket options of an accepted connection", "err", err)
+		closeFd(fd)
+		return
 	}
 	if err := r.register(c); err != nil {
 		r.log.Error("reactor: registering accepted connection", "err", err)

@@ -78,6 +78,8 @@ type connConfig struct {
 	listen         listenConfig // the listening socket's own options (Listen only)
 	tls            *tls.Config  // WithTLS (tls.go)
 	tlsTimeout     time.Duration
+	sock           sockOptions // keepalive, buffers, linger, TOS, Control (sockopt.go)
+	resolver       Resolver    // WithResolver (dial.go); nil: net.DefaultResolver
 }
 
 // listenConfig is what WithBacklog and WithReusePort set: options of a
@@ -89,7 +91,7 @@ type listenConfig struct {
 
 func defaultConnConfig() connConfig {
 	return connConfig{connectTimeout: 20 * time.Second, noDelay: true, listen: listenConfig{backlog: DefaultBacklog},
-		tlsTimeout: DefaultTLSHandshakeTimeout}
+		tlsTimeout: DefaultTLSHandshakeTimeout, sock: defaultSockOptions()}
 }
 
 func applyConnOptions(opts []ConnOption) connConfig {

@@ -3,6 +3,7 @@ package reactor
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -28,7 +29,7 @@ type Reactor struct {
 	readBuf []byte
 
 	fds       fdTable            // the owner of every registered fd (fdtable.go)
-	resolving map[*Conn]struct{} // outbound Conns waiting for a host name (no fd yet)
+	resolving map[*Conn]*dialRace // outbound Conns resolving a host name (nil) or racing its addresses (dial.go); no fd yet
 	closing   []*Conn            // marked closed this iteration, swept at its end
 	lingering int                // fds of Conns closed after writing, swallowing input (linger.go)
 	nconns    int
@@ -77,7 +78,7 @@ func New(opts ...Option) (*Reactor, error) {
 		poller:    p,
 		timers:    timer.NewQueue(cfg.clock),
 		readBuf:   make([]byte, cfg.readBufSize),
-		resolving: make(map[*Conn]struct{}),
+		resolving: make(map[*Conn]*dialRace),
 		stopped:   make(chan struct{}),
 	}
 	r.ticks = mailbox.New[func()](r.wakeLoop)
@@ -142,6 +143,13 @@ func (r *Reactor) runOnce() error {
 	r.setNow()
 	r.dispatch(events) // 4. accepts, reads, writes
 	r.sweep()          // 5. unregister, close and Unbind what closed
+	if r.tlsActive > 0 {
+		// TLS handshakes run on goroutines that the loop feeds. A loop that
+		// always has events never sleeps, so with one P (GOMAXPROCS=1, a
+		// server pinned to one core) they would wait for the scheduler to
+		// preempt it, up to 10 ms a turn: let them run once an iteration.
+		runtime.Gosched()
+	}
 	if r.drained() {   // 6. a Shutdown with nothing left to wait for stops the loop
 		r.stopReq.Store(true)
 	}

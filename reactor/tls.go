@@ -4,8 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
-	"syscall"
 	"time"
 )
 
@@ -21,18 +19,10 @@ const (
 )
 
 // ErrTLSHandshakeTimeout is the Unbind reason of a Conn whose TLS handshake
-// did not complete within WithTLSHandshakeTimeout. It is a net.Error whose
-// Timeout is true, and errors.Is(err, syscall.ETIMEDOUT) holds.
-var ErrTLSHandshakeTimeout error = tlsTimeoutError{}
-
-type tlsTimeoutError struct{}
-
-func (tlsTimeoutError) Error() string        { return "reactor: TLS handshake timed out" }
-func (tlsTimeoutError) Timeout() bool        { return true }
-func (tlsTimeoutError) Temporary() bool      { return true }
-func (tlsTimeoutError) Is(target error) bool { return target == syscall.ETIMEDOUT }
-
-var _ net.Error = tlsTimeoutError{}
+// did not complete within WithTLSHandshakeTimeout. Like ErrConnectTimeout
+// it is a net.Error whose Timeout is true, and errors.Is matches it with
+// os.ErrDeadlineExceeded and syscall.ETIMEDOUT.
+var ErrTLSHandshakeTimeout error = &timeoutError{"reactor: TLS handshake timed out"}
 
 // TLSHandshaker is implemented by a Handler that wants to know when its
 // Conn's TLS handshake completed, as EventMachine's

@@ -28,10 +28,10 @@ type Reactor struct {
 	iter    uint64    // completed polls: the batch an event belongs to
 	readBuf []byte
 
-	fds       fdTable            // the owner of every registered fd (fdtable.go)
+	fds       fdTable             // the owner of every registered fd (fdtable.go)
 	resolving map[*Conn]*dialRace // outbound Conns resolving a host name (nil) or racing its addresses (dial.go); no fd yet
-	closing   []*Conn            // marked closed this iteration, swept at its end
-	lingering int                // fds of Conns closed after writing, swallowing input (linger.go)
+	closing   []*Conn             // marked closed this iteration, swept at its end
+	lingering int                 // fds of Conns closed after writing, swallowing input (linger.go)
 	nconns    int
 
 	// The one way in from other goroutines (ticks.go).
@@ -150,7 +150,7 @@ func (r *Reactor) runOnce() error {
 		// preempt it, up to 10 ms a turn: let them run once an iteration.
 		runtime.Gosched()
 	}
-	if r.drained() {   // 6. a Shutdown with nothing left to wait for stops the loop
+	if r.drained() { // 6. a Shutdown with nothing left to wait for stops the loop
 		r.stopReq.Store(true)
 	}
 	return nil

@@ -12,12 +12,12 @@ import (
 // on the listening socket, whose accepted sockets inherit them on Linux
 // (elsewhere they are set on each accepted socket).
 type sockOptions struct {
-	keepAlive     net.KeepAliveConfig
-	sndBuf        int // SO_SNDBUF; 0 leaves the kernel's
-	rcvBuf        int // SO_RCVBUF; 0 leaves the kernel's
-	linger        int // SO_LINGER seconds; -1 leaves it unset
-	tos           int // IP_TOS / IPV6_TCLASS; -1 leaves it unset
-	control       func(fd int) error
+	keepAlive net.KeepAliveConfig
+	sndBuf    int // SO_SNDBUF; 0 leaves the kernel's
+	rcvBuf    int // SO_RCVBUF; 0 leaves the kernel's
+	linger    int // SO_LINGER seconds; -1 leaves it unset
+	tos       int // IP_TOS / IPV6_TCLASS; -1 leaves it unset
+	control   func(fd int) error
 }
 
 // The keepalive net.Dialer and net.ListenConfig use when none is given.

@@ -14,7 +14,7 @@ import (
 // sockOpts reads back the options the tests set.
 type sockOpts struct {
 	keepAlive, idle, intvl, cnt, sndBuf, rcvBuf, tos int
-	linger                                         unix.Linger
+	linger                                           unix.Linger
 }
 
 func readSockOpts(t *testing.T, c *Conn) sockOpts {

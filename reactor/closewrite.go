@@ -16,6 +16,9 @@ import (
 // closes with io.EOF. It returns ErrClosed on a closed Conn. Must be called
 // on the reactor goroutine.
 func (c *Conn) CloseWrite() error {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.CloseWrite")
+	}
 	if c.flags&fClosed != 0 {
 		return ErrClosed
 	}

@@ -69,6 +69,9 @@ type Conn struct {
 // (ErrClosed), or the write failed at once (the Conn then closes with that
 // error).
 func (c *Conn) Write(p []byte) (int, error) {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.Write")
+	}
 	if c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return 0, ErrClosed
 	}
@@ -120,6 +123,9 @@ func (c *Conn) queue(p []byte) {
 // overrides a pending CloseAfterWriting. It returns ErrClosed if the Conn
 // was already closed.
 func (c *Conn) Close() error {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.Close")
+	}
 	if c.flags&fClosed != 0 {
 		return ErrClosed
 	}
@@ -135,6 +141,9 @@ func (c *Conn) Close() error {
 // sends would make the kernel reset the connection and drop the last bytes
 // written (see linger.go).
 func (c *Conn) CloseAfterWriting() error {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.CloseAfterWriting")
+	}
 	if c.flags&fClosed != 0 {
 		return ErrClosed
 	}
@@ -178,12 +187,18 @@ func (c *Conn) closeWith(reason error) {
 // meanwhile waits in the kernel (TCP flow control pushes back on the peer)
 // and is delivered after Resume. Writing goes on.
 func (c *Conn) Pause() {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.Pause")
+	}
 	c.flags |= fPaused
 	c.updateInterest()
 }
 
 // Resume restarts reading after Pause.
 func (c *Conn) Resume() {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.Resume")
+	}
 	c.flags &^= fPaused
 	c.updateInterest()
 }
@@ -204,6 +219,9 @@ func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.st.held() 
 // without traffic in either direction, counted from now; 0 disables it.
 // As comm_inactivity_timeout=.
 func (c *Conn) SetInactivityTimeout(d time.Duration) {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.SetInactivityTimeout")
+	}
 	if c.flags&fClosed != 0 {
 		return
 	}

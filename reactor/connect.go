@@ -22,6 +22,9 @@ import (
 // before the connect completes is sent when it does. Must be called on the
 // reactor goroutine.
 func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (*Conn, error) {
+	if r.cfg.loopCheck {
+		r.checkLoop("Reactor.Connect")
+	}
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}

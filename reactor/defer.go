@@ -96,6 +96,9 @@ func (r *Reactor) Defer(op func(ctx context.Context) (any, error), done func(any
 // done(result, err) on the reactor goroutine, with the same guarantees.
 // Must be called on the reactor goroutine (or before Run).
 func Defer[T any](r *Reactor, op func(ctx context.Context) (T, error), done func(T, error)) {
+	if r.cfg.loopCheck {
+		r.checkLoop("Defer")
+	}
 	if op == nil {
 		panic("reactor: Defer with a nil op")
 	}

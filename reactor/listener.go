@@ -43,6 +43,9 @@ type Listener struct {
 // Close removes the file only if it is still the one this Listener made. A host name in addr is resolved before
 // Listen returns. Must be called on the reactor goroutine.
 func (r *Reactor) Listen(network, addr string, newHandler func(c *Conn) Handler, opts ...ConnOption) (*Listener, error) {
+	if r.cfg.loopCheck {
+		r.checkLoop("Reactor.Listen")
+	}
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}

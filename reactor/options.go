@@ -19,6 +19,7 @@ type config struct {
 	clock        timer.Clock
 	deferCfg     deferConfig // Defer and System options (defer.go)
 	tlsLimit     int         // TLS handshakes at once (tls.go)
+	loopCheck    bool        // WithLoopCheck (loopcheck.go)
 }
 
 func defaultConfig() config {
@@ -28,6 +29,7 @@ func defaultConfig() config {
 		readBufSize:  64 << 10,
 		clock:        timer.RealClock{},
 		tlsLimit:     DefaultTLSHandshakeLimit,
+		loopCheck:    raceEnabled,
 	}
 }
 

@@ -193,6 +193,9 @@ func (c *Conn) dropIdleProxy() {
 // Conn is closed or closing, ErrProxyTargetBusy if another Conn proxies to
 // dst. Must be called on the reactor goroutine.
 func (c *Conn) ProxyTo(dst *Conn, opts ...ProxyOption) error {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.ProxyTo")
+	}
 	if dst == nil {
 		return errors.New("reactor: ProxyTo needs a target")
 	}

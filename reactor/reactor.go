@@ -45,6 +45,7 @@ type Reactor struct {
 	draining bool          // Shutdown in progress: stop when the last Conn is gone
 	stopped  chan struct{} // closed when Run returns
 	loopGID  atomic.Uint64
+	loopID   uint64 // loopIdentity() of the loop while Run runs, for WithLoopCheck (loopcheck.go)
 	// inCallbacks is true while the loop may be running callbacks: all the
 	// time Run runs except the poller's wait (Shutdown's onLoop).
 	inCallbacks atomic.Bool
@@ -112,6 +113,13 @@ func (r *Reactor) Run() error {
 	}
 	r.ran = true
 	r.loopGID.Store(goid())
+	if r.cfg.loopCheck {
+		if lockForCheck {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+		}
+		r.loopID = loopIdentity()
+	}
 	r.inCallbacks.Store(true)
 	defer r.inCallbacks.Store(false)
 	r.running.Store(true)
@@ -207,13 +215,21 @@ func (r *Reactor) ConnectionCount() int { return r.nconns }
 // AddTimer calls fn once, d from now, on the reactor goroutine, as
 // EM.add_timer. Cancel it with the returned Timer's Cancel. Must be called on
 // the reactor goroutine.
-func (r *Reactor) AddTimer(d time.Duration, fn func()) *timer.Timer { return r.timers.Add(d, fn) }
+func (r *Reactor) AddTimer(d time.Duration, fn func()) *timer.Timer {
+	if r.cfg.loopCheck {
+		r.checkLoop("Reactor.AddTimer")
+	}
+	return r.timers.Add(d, fn)
+}
 
 // AddPeriodicTimer calls fn every d on the reactor goroutine, as
 // EM.add_periodic_timer, without drift: each deadline is the previous one
 // plus d; a loop that fell behind fires it once, not once per missed
 // interval. Must be called on the reactor goroutine.
 func (r *Reactor) AddPeriodicTimer(d time.Duration, fn func()) *timer.Timer {
+	if r.cfg.loopCheck {
+		r.checkLoop("Reactor.AddPeriodicTimer")
+	}
 	return r.timers.AddPeriodic(d, fn)
 }
 

@@ -73,6 +73,9 @@ func WithTLSHandshakeLimit(n int) Option {
 // Conn and an error if the Conn already speaks TLS or proxies. Must be
 // called on the reactor goroutine.
 func (c *Conn) StartTLS(cfg *tls.Config) error {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.StartTLS")
+	}
 	switch {
 	case c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0:
 		return ErrClosed

@@ -49,6 +49,7 @@ type Conn struct {
 	reason     error // Unbind reason (also the pending one while flushing before a close)
 	lastActive int64 // r.nowNs at the last byte moved
 	idle       time.Duration
+	maxOut     int // WithMaxOutbound; 0: no limit (maxoutbound.go)
 	idleTimer  timer.Handle // zero or dead while no inactivity timeout is armed
 	connTimer  timer.Handle
 
@@ -75,7 +76,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return 0, ErrClosed
 	}
-	return c.st.write(c, p)
+	n, err := c.st.write(c, p)
+	if c.maxOut > 0 && c.OutboundSize() > c.maxOut && c.flags&fClosed == 0 {
+		c.overLimit()
+	}
+	return n, err
 }
 
 // writeSocket is the end of the write path: p goes to the socket at once

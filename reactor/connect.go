@@ -58,6 +58,7 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 			}
 		})
 	}
+	c.maxOut = cc.maxOutbound
 	if cc.inactivity > 0 {
 		c.idle = cc.inactivity // armed when the connect completes
 	}

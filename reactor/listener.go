@@ -229,7 +229,7 @@ func (l *Listener) retry() {
 
 // newConn wraps an accepted fd in a Conn and calls PostInit.
 func (r *Reactor) newConn(fd int, newHandler func(*Conn) Handler, cc *connConfig) {
-	c := &Conn{r: r, fd: fd, lastActive: r.nowNs, st: plainStage{}}
+	c := &Conn{r: r, fd: fd, lastActive: r.nowNs, st: plainStage{}, maxOut: cc.maxOutbound}
 	if cc.noDelay {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) // fails harmlessly on unix sockets
 	}

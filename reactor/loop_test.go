@@ -3,8 +3,10 @@ package reactor
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -174,6 +176,42 @@ func TestPackageRun(t *testing.T) {
 	}
 	assert.True(t, running, "Running inside the loop")
 	assert.Equal(t, []string{"setup", "tick", "timer"}, order)
+}
+
+// TestPackageRunSetupError: a setup that fails (its Listen finds the port
+// taken) stops the reactor; Run returns the error, after closing what
+// setup had opened, instead of running on with nothing to serve.
+func TestPackageRunSetupError(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	var opened *Listener
+	var unbound atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(func(r *Reactor) error {
+			var err error
+			opened, err = r.Listen("tcp", "127.0.0.1:0", func(*Conn) Handler { return BaseHandler{} })
+			if err != nil {
+				return err
+			}
+			_, err = r.Connect("tcp", opened.Addr().String(), HandlerFuncs{OnUnbind: func(*Conn, error) { unbound.Store(true) }})
+			if err != nil {
+				return err
+			}
+			_, err = r.Listen("tcp", busy.Addr().String(), func(*Conn) Handler { return BaseHandler{} })
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, syscall.EADDRINUSE)
+	case <-time.After(waitTimeout):
+		t.Fatal("Run did not return after setup failed")
+	}
+	assert.True(t, unbound.Load(), "what setup opened was closed")
+	_, err = net.DialTimeout("tcp", opened.Addr().String(), time.Second)
+	assert.Error(t, err, "the listener setup opened is closed")
 }
 
 func TestRunTwice(t *testing.T) {

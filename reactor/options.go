@@ -82,6 +82,7 @@ type connConfig struct {
 	tlsTimeout     time.Duration
 	sock           sockOptions // keepalive, buffers, linger, TOS, Control (sockopt.go)
 	resolver       Resolver    // WithResolver (dial.go); nil: net.DefaultResolver
+	maxOutbound    int         // WithMaxOutbound (maxoutbound.go)
 }
 
 // listenConfig is what WithBacklog and WithReusePort set: options of a

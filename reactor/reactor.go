@@ -90,17 +90,41 @@ func New(opts ...Option) (*Reactor, error) {
 	return r, nil
 }
 
+// Setup is the block Run runs first: a func(*Reactor), or a
+// func(*Reactor) error whose error stops the reactor.
+type Setup interface {
+	func(r *Reactor) | func(r *Reactor) error
+}
+
 // Run creates a reactor, calls setup on the reactor goroutine inside the
 // first iteration (as EM.run runs its block) and runs the loop until Stop.
-func Run(setup func(r *Reactor), opts ...Option) error {
+// A setup that returns an error (a Listen on a port in use, say) stops the
+// reactor at once, and Run returns that error once everything setup opened
+// is closed.
+func Run[S Setup](setup S, opts ...Option) error {
 	r, err := New(opts...)
 	if err != nil {
 		return err
 	}
-	if setup != nil {
-		r.NextTick(func() { setup(r) })
+	var setupErr error
+	switch fn := any(setup).(type) {
+	case func(*Reactor):
+		if fn != nil {
+			r.NextTick(func() { fn(r) })
+		}
+	case func(*Reactor) error:
+		if fn != nil {
+			r.NextTick(func() {
+				if setupErr = fn(r); setupErr != nil {
+					r.Stop()
+				}
+			})
+		}
 	}
-	return r.Run()
+	if err := r.Run(); err != nil {
+		return err
+	}
+	return setupErr // set on this goroutine: Run ran the loop here
 }
 
 // Run runs the loop on the calling goroutine until Stop or the end of a

@@ -49,7 +49,7 @@ type Conn struct {
 	reason     error // Unbind reason (also the pending one while flushing before a close)
 	lastActive int64 // r.nowNs at the last byte moved
 	idle       time.Duration
-	maxOut     int // WithMaxOutbound; 0: no limit (maxoutbound.go)
+	maxOut     int          // WithMaxOutbound; 0: no limit (maxoutbound.go)
 	idleTimer  timer.Handle // zero or dead while no inactivity timeout is armed
 	connTimer  timer.Handle
 

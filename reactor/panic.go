@@ -3,9 +3,11 @@ package reactor
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 )
 
 // safeCall runs a callback that belongs to no Conn (a timer, a tick, a
@@ -25,11 +27,52 @@ func (r *Reactor) reportPanic(v any, stack []byte, c *Conn) {
 		r.cfg.panicHandler(v, stack)
 		return
 	}
+	frames := panicFrames(stack)
+	at := ""
+	if len(frames) > 0 {
+		at = frames[0].Value.String()
+	}
 	if c != nil {
-		r.log.Error("reactor: connection callback panicked; closing the connection", "panic", v, "fd", c.fd, "stack", string(stack))
+		r.log.Error("reactor: connection callback panicked; closing the connection", "panic", v, "fd", c.fd,
+			"at", at, "stack", slog.GroupValue(frames...))
 		return
 	}
-	r.log.Error("reactor: callback panicked", "panic", v, "stack", string(stack))
+	r.log.Error("reactor: callback panicked", "panic", v, "at", at, "stack", slog.GroupValue(frames...))
+}
+
+// maxPanicFrames bounds the frames a logged panic carries.
+const maxPanicFrames = 32
+
+// panicFrames turns debug.Stack's text into one attribute per frame, from
+// the function that panicked outwards ("0": "main.(*conn).ReceiveData
+// /src/conn.go:42"), so that a log line shows the stack readably (one key
+// a frame) rather than as one escaped block. The recovery's own frames,
+// up to the runtime's panic, are left out.
+func panicFrames(stack []byte) []slog.Attr {
+	lines := bytes.Split(stack, []byte("\n"))
+	start := 1 // after "goroutine N [running]:"
+	for i := 1; i+1 < len(lines); i += 2 {
+		if bytes.HasPrefix(lines[i], []byte("panic(")) {
+			start = i + 2
+			break
+		}
+	}
+	var attrs []slog.Attr
+	for i := start; i+1 < len(lines) && len(attrs) < maxPanicFrames; i += 2 {
+		fn := string(bytes.TrimSpace(lines[i]))
+		if p := strings.LastIndexByte(fn, '('); p > 0 { // drop the argument words
+			fn = fn[:p]
+		}
+		if len(attrs) == 0 && strings.HasPrefix(fn, "runtime.") {
+			continue // runtime.sigpanic, runtime.panicmem: not where it happened
+		}
+		loc := string(bytes.TrimSpace(lines[i+1]))
+		if p := strings.LastIndex(loc, " +0x"); p > 0 {
+			loc = loc[:p]
+		}
+		attrs = append(attrs, slog.String(strconv.Itoa(len(attrs)), fn+" "+loc))
+	}
+	return attrs
 }
 
 // connPanic closes c with ErrPanic after one of its callbacks panicked.

@@ -39,6 +39,10 @@ func TestPanicInReceiveData(t *testing.T) {
 	logs := h.logs.String()
 	assert.Contains(t, logs, "handler exploded")
 	assert.Contains(t, logs, "panic_test.go", "the log carries the stack")
+	assert.Regexp(t, `at="github.com/evmachine/evmachine/reactor.TestPanic[^"]*func[^"]* /[^"]*panic_test.go:\d+"`, logs,
+		"the first frame is the function that panicked, with its file and line")
+	assert.Regexp(t, `stack\.0="[^"]*panic_test.go:\d+" stack\.1=`, logs, "one key a frame, readable")
+	assert.NotContains(t, logs, `\n\t`, "no escaped multi-line block")
 
 	for i := range 10 {
 		msg := strings.Repeat(string(rune('a'+i)), 100)

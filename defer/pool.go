@@ -119,6 +119,12 @@ func New(post func(func()), opts ...Option) *Pool {
 // that Close cancels. A nil done discards the result; a nil op panics.
 // Safe for concurrent use; the first call starts the workers.
 func (p *Pool) Submit(op func(ctx context.Context) (any, error), done func(any, error)) {
+	p.SubmitAs(nil, op, done)
+}
+
+// SubmitAs is Submit for an op that wraps another function (a typed
+// Defer's adapter, say): Running names fn instead of op. A nil fn names op.
+func (p *Pool) SubmitAs(fn any, op func(ctx context.Context) (any, error), done func(any, error)) {
 	if op == nil {
 		panic("deferpool: Submit with nil op")
 	}
@@ -126,6 +132,7 @@ func (p *Pool) Submit(op func(ctx context.Context) (any, error), done func(any, 
 		p.start()
 	}
 	j := p.newJob(op, done)
+	j.name = fn
 	p.mu.RLock()
 	if p.closed {
 		p.mu.RUnlock()

@@ -2,8 +2,11 @@ package deferpool
 
 import (
 	"context"
+	"reflect"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 )
 
 // job is one submitted operation, and then its result on the way back.
@@ -13,6 +16,7 @@ type job struct {
 	done func(any, error)
 	res  any
 	err  error
+	name any // the function Running names (SubmitAs); nil: op
 }
 
 func (p *Pool) newJob(op func(context.Context) (any, error), done func(any, error)) *job {
@@ -25,7 +29,7 @@ func (p *Pool) newJob(op func(context.Context) (any, error), done func(any, erro
 }
 
 func (p *Pool) free(j *job) {
-	j.op, j.done, j.res, j.err = nil, nil, nil, nil
+	j.op, j.done, j.res, j.err, j.name = nil, nil, nil, nil, nil
 	p.jobs.Put(j)
 }
 
@@ -36,7 +40,9 @@ type workerStats struct {
 	started   atomic.Uint64
 	completed atomic.Uint64
 	failed    atomic.Uint64
-	_         [64 - 3*8]byte
+	cur       atomic.Pointer[job] // the job running now, for Running
+	since     atomic.Int64        // when it started, Unix nanoseconds
+	_         [64 - 5*8]byte
 }
 
 // work is a worker's loop: it runs jobs until Close closes the queue.
@@ -60,7 +66,10 @@ func (p *Pool) work(w *workerStats) {
 		}
 		w.started.Add(1)
 		cur = j
+		w.since.Store(time.Now().UnixNano())
+		w.cur.Store(j)
 		p.run(j)
+		w.cur.Store(nil)
 		cur = nil
 		if j.err != nil {
 			w.failed.Add(1)
@@ -101,4 +110,44 @@ func (p *Pool) reject(j *job, err error) {
 	j.res, j.err = nil, err
 	p.rejected.Add(1)
 	p.deliver(j)
+}
+
+// Running is an operation a worker is running.
+type Running struct {
+	Func string        // the operation's function, as runtime.FuncForPC names it
+	For  time.Duration // how long it has been running
+}
+
+// Running lists the operations running now, e.g. those a Close whose grace
+// expired left behind. Safe for concurrent use.
+func (p *Pool) Running() []Running {
+	if !p.started.Load() {
+		return nil
+	}
+	var out []Running
+	now := time.Now().UnixNano()
+	for _, w := range p.workers {
+		j := w.cur.Load()
+		if j == nil {
+			continue
+		}
+		name := j.name
+		if name == nil {
+			name = j.op
+		}
+		out = append(out, Running{Func: funcName(name), For: time.Duration(now - w.since.Load())})
+	}
+	return out
+}
+
+// funcName names a function value.
+func funcName(fn any) string {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		return "?"
+	}
+	if f := runtime.FuncForPC(v.Pointer()); f != nil {
+		return f.Name()
+	}
+	return "?"
 }

@@ -52,6 +52,7 @@ type deferState struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	procs  sync.WaitGroup // System commands still running
+	nprocs atomic.Int64   // how many
 
 	completions *mailbox.Box[func()] // System completions; its wake-up queues runFn
 	runFn       func()               // r.runCompletions, bound once
@@ -81,15 +82,24 @@ func (r *Reactor) initDeferred() {
 // run) and counted in DeferStats().Dropped. A nil done discards the result;
 // a nil op panics. Must be called on the reactor goroutine (or before Run).
 func (r *Reactor) Defer(op func(ctx context.Context) (any, error), done func(any, error)) {
+	if r.cfg.loopCheck {
+		r.checkLoop("Reactor.Defer")
+	}
 	if op == nil {
 		panic("reactor: Defer with a nil op")
 	}
+	r.submitDefer(nil, op, done)
+}
+
+// submitDefer queues op on the pool; name is the function a log of the
+// operations still running at stop names (nil: op).
+func (r *Reactor) submitDefer(name any, op func(ctx context.Context) (any, error), done func(any, error)) {
 	p := r.deferPool()
 	if p == nil {
 		r.deferred.dropped.Add(1) // the loop is gone: done could never run
 		return
 	}
-	p.Submit(op, done)
+	p.SubmitAs(name, op, done)
 }
 
 // Defer is Reactor.Defer with a typed result: op runs on the worker pool,
@@ -109,7 +119,7 @@ func Defer[T any](r *Reactor, op func(ctx context.Context) (T, error), done func
 			done(t, err)
 		}
 	}
-	r.Defer(func(ctx context.Context) (any, error) { return op(ctx) }, untyped)
+	r.submitDefer(op, func(ctx context.Context) (any, error) { return op(ctx) }, untyped)
 }
 
 // DeferDeferrable runs op on the worker pool, as Defer, and returns a
@@ -221,11 +231,14 @@ func (r *Reactor) closeDeferred() {
 	if p := d.pool.Load(); p != nil {
 		p.Detach()
 		if err := p.Close(grace); err != nil {
-			r.log.Warn("reactor: Defer operations still running after stop", "err", err)
+			r.log.Warn("reactor: Defer operations still running after stop; their results will be dropped", "err", err, "grace", grace)
+			for _, op := range p.Running() {
+				r.log.Warn("reactor: Defer operation ignored its context's cancellation", "op", op.Func, "running_for", op.For.Round(time.Millisecond))
+			}
 		}
 	}
-	if !waitGroupUntil(&d.procs, deadline) {
-		r.log.Warn("reactor: System commands still running after stop", "grace", grace)
+	if d.nprocs.Load() > 0 && !waitGroupUntil(&d.procs, deadline) {
+		r.log.Warn("reactor: System commands still running after stop", "grace", grace, "commands", d.nprocs.Load())
 	}
 }
 

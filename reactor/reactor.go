@@ -217,8 +217,12 @@ func (r *Reactor) wait() ([]poller.Event, error) {
 // Stop ends the loop, as EM.stop: the current iteration completes, then
 // every listener closes, every Conn closes with ErrStopped (queued output
 // is dropped; Unbind runs for each), timers are cancelled and Run returns.
-// Safe for concurrent use; calling it again, or on a stopped reactor, does
-// nothing.
+// Defer operations still running have their context cancelled, and Run
+// waits for them up to the defer close grace (WithDeferCloseGrace, default
+// 5 s): an operation that ignores its context holds Run that long, and is
+// then logged by its function's name and left behind (its result is
+// dropped). Safe for concurrent use; calling it again, or on a stopped
+// reactor, does nothing.
 func (r *Reactor) Stop() {
 	if r.stopReq.CompareAndSwap(false, true) {
 		r.wake()

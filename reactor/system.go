@@ -49,8 +49,10 @@ func (r *Reactor) System(cmd *exec.Cmd, done func(out []byte, err error)) {
 	cmd.Stdout = &out // one writer for both: exec copies them through one pipe
 	cmd.Stderr = &out
 	d.procs.Add(1)
+	d.nprocs.Add(1)
 	go func() {
 		defer d.procs.Done()
+		defer d.nprocs.Add(-1)
 		err := runCommand(d.ctx, cmd)
 		finish(out.Bytes(), err)
 	}()

@@ -14,7 +14,7 @@ type connFlags uint32
 const (
 	fConnecting        connFlags = 1 << iota // outbound, connect not completed
 	fResolving                               // outbound, waiting for a host name (no fd yet)
-	fPaused                                  // Pause: no reads
+	fPaused                                  // Pause or PauseReading: no reads
 	fReadClosed                              // peer sent FIN; a HalfCloser keeps the Conn open
 	fCloseAfterWriting                       // no reads; close once the outbound buffer is empty
 	fClosed                                  // closed; swept at the end of the iteration
@@ -28,6 +28,7 @@ const (
 	fLinger                                  // closed after writing everything: the fd lingers (linger.go)
 	fOutbound                                // made by Connect (StartTLS: the TLS client)
 	fTLSWait                                 // TLS handshake input at its bound: no reads until it is done (tls_stage.go)
+	fWritePaused                             // Pause: writes are queued, not sent, until Resume
 )
 
 // noRead is every state in which the Conn does not read.
@@ -90,7 +91,7 @@ func (c *Conn) writeSocket(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if c.writeReady() || c.flags&(fConnecting|fResolving) != 0 {
+	if c.writeReady() || c.flags&(fConnecting|fResolving|fWritePaused) != 0 && c.mustQueue() {
 		c.queue(p)
 		return len(p), nil
 	}
@@ -188,28 +189,63 @@ func (c *Conn) closeWith(reason error) {
 	c.r.closing = append(c.r.closing, c)
 }
 
-// Pause stops reading from the Conn, as EM's pause; data the peer sends
-// meanwhile waits in the kernel (TCP flow control pushes back on the peer)
-// and is delivered after Resume. Writing goes on.
+// Pause holds the Conn in both directions, as EM's pause: nothing is read
+// (data the peer sends waits in the kernel, and TCP flow control pushes
+// back on the peer) and nothing is written: Write still queues, and Resume
+// sends what was queued. A TLS handshake under way goes on (it carries no
+// data of the handler's). For backpressure, where the answers must keep
+// flowing while input waits, use PauseReading.
 func (c *Conn) Pause() {
 	if c.r.cfg.loopCheck {
 		c.r.checkLoop("Conn.Pause")
+	}
+	c.flags |= fPaused | fWritePaused
+	c.updateInterest()
+}
+
+// PauseReading stops reading only; writing goes on. It is the pause a
+// server uses for backpressure (net/http stops reading, and so does the
+// HTTP server here). Resume or ResumeReading undoes it.
+func (c *Conn) PauseReading() {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.PauseReading")
 	}
 	c.flags |= fPaused
 	c.updateInterest()
 }
 
-// Resume restarts reading after Pause.
+// Resume undoes Pause (and PauseReading): reading restarts, and what was
+// written while paused goes out.
 func (c *Conn) Resume() {
 	if c.r.cfg.loopCheck {
 		c.r.checkLoop("Conn.Resume")
+	}
+	c.flags &^= fPaused | fWritePaused
+	c.updateInterest()
+}
+
+// ResumeReading restarts reading after PauseReading; a Pause's hold on
+// writing stays until Resume.
+func (c *Conn) ResumeReading() {
+	if c.r.cfg.loopCheck {
+		c.r.checkLoop("Conn.ResumeReading")
 	}
 	c.flags &^= fPaused
 	c.updateInterest()
 }
 
-// Paused reports whether the Conn is paused.
+// Paused reports whether the Conn is paused (Pause or PauseReading).
 func (c *Conn) Paused() bool { return c.flags&fPaused != 0 }
+
+// mustQueue reports, for a Conn connecting or paused, that a write waits
+// in the outbound buffer: always while connecting; while paused, unless a
+// busy stage (a TLS handshake) is writing its own exchange.
+func (c *Conn) mustQueue() bool {
+	return c.flags&(fConnecting|fResolving) != 0 || !c.st.busy()
+}
+
+// writeHeld reports whether Pause holds c's output.
+func (c *Conn) writeHeld() bool { return c.flags&fWritePaused != 0 && !c.st.busy() }
 
 // Closed reports whether the Conn has been closed (its Unbind has run or
 // runs at the end of this iteration).

@@ -121,6 +121,10 @@ func (r *Reactor) peerClosed(c *Conn) {
 // once empty, which is when the stage and the handler hear that it
 // drained, or a pending close-after-writing happens.
 func (r *Reactor) flush(c *Conn) {
+	if c.writeHeld() {
+		c.updateInterest() // Pause: output waits for Resume
+		return
+	}
 	if !c.st.flush(c) {
 		return // the kernel pushed back, or c closed
 	}
@@ -188,7 +192,7 @@ func (c *Conn) updateInterest() {
 		return
 	}
 	wantR := c.wantsRead()
-	wantW := c.flags&fConnecting != 0 || c.writeReady()
+	wantW := c.flags&fConnecting != 0 || c.writeReady() && !c.writeHeld()
 	if wantR && c.flags&fRegRead == 0 {
 		defer c.st.resumed(c) // reading again: a stage may hold input already
 	}

@@ -55,6 +55,10 @@ func (r *Reactor) beginDrain() {
 		case *Conn:
 			if o.flags&fClosed == 0 {
 				o.CloseAfterWriting()
+				if o.flags&fWritePaused != 0 { // a Pause must not hold the drain forever
+					o.flags &^= fWritePaused
+					o.updateInterest()
+				}
 			}
 		}
 	})

@@ -49,7 +49,7 @@ func (cc *clientConn) TLSHandshakeCompleted(conn *reactor.Conn) {
 		cc.tlsState = &st
 	}
 	if r := cc.req; r != nil && r.paused {
-		conn.Pause()
+		conn.PauseReading()
 	}
 }
 

@@ -46,7 +46,7 @@ func (r *ClientRequest) Paused() bool { return r.paused && !r.done }
 // would stall until the handshake timeout closed it.
 func (cc *clientConn) hold() {
 	if !cc.handshaking() {
-		cc.conn.Pause()
+		cc.conn.PauseReading()
 	}
 	cc.conn.SetInactivityTimeout(0)
 }

@@ -166,7 +166,7 @@ func (sc *serverConn) mustWait() bool {
 func (sc *serverConn) pause() {
 	if !sc.paused {
 		sc.paused = true
-		sc.c.Pause()
+		sc.c.PauseReading()
 	}
 }
 

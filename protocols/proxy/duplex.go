@@ -129,7 +129,7 @@ func (s *session) tee(p []byte) {
 	s.dup.send(p)
 	if b.OutboundSize() >= s.set.Buffer && !s.paused {
 		s.paused = true
-		s.client.Pause()
+		s.client.PauseReading()
 	}
 }
 

@@ -100,10 +100,13 @@ func (d *Deferrable[T]) Errback(fn func(err error)) *Deferrable[T] {
 
 // Succeed settles the Deferrable with v and runs the callbacks, unless it
 // was already settled; it reports whether this call settled it (the first
-// Succeed or Fail wins). A pending timeout is cancelled. Must be called on
-// the reactor goroutine.
+// Succeed or Fail wins). Inside one of this Deferrable's own callbacks or
+// errbacks, though, Succeed re-settles it, as EventMachine's
+// set_deferred_status does: the callbacks still to run get v (the idiom
+// by which a callback changes what the later ones receive). A pending
+// timeout is cancelled. Must be called on the reactor goroutine.
 func (d *Deferrable[T]) Succeed(v T) bool {
-	if d.state != DeferrablePending {
+	if d.state != DeferrablePending && !d.running {
 		return false
 	}
 	d.state, d.val = DeferrableSucceeded, v
@@ -113,10 +116,12 @@ func (d *Deferrable[T]) Succeed(v T) bool {
 
 // Fail settles the Deferrable with err (ErrDeferrableFailed if err is nil)
 // and runs the errbacks, unless it was already settled; it reports whether
-// this call settled it. A pending timeout is cancelled. Must be called on
-// the reactor goroutine.
+// this call settled it. Inside one of its own callbacks or errbacks it
+// re-settles it, as Succeed does (a callback that fails it discards the
+// callbacks still to run and runs the errbacks). A pending timeout is
+// cancelled. Must be called on the reactor goroutine.
 func (d *Deferrable[T]) Fail(err error) bool {
-	if d.state != DeferrablePending {
+	if d.state != DeferrablePending && !d.running {
 		return false
 	}
 	if err == nil {
@@ -129,16 +134,22 @@ func (d *Deferrable[T]) Fail(err error) bool {
 
 // Timeout makes the Deferrable fail with an error wrapping
 // ErrDeferrableTimeout if it is still pending after dur (as
-// EM::Deferrable#timeout). A second call replaces the first timeout. It
-// does nothing once the Deferrable is settled. It returns d. Must be called
-// on the reactor goroutine.
-func (d *Deferrable[T]) Timeout(dur time.Duration) *Deferrable[T] {
+// EM::Deferrable#timeout). A reason, if given, is what the errbacks get,
+// as EM's timeout(seconds, *args) passes its args: the error then wraps
+// both the reason and ErrDeferrableTimeout. A second call replaces the
+// first timeout. It does nothing once the Deferrable is settled. It
+// returns d. Must be called on the reactor goroutine.
+func (d *Deferrable[T]) Timeout(dur time.Duration, reason ...error) *Deferrable[T] {
 	if d.state != DeferrablePending {
 		return d
 	}
 	d.CancelTimeout()
 	d.timeout = d.r.AddTimer(dur, func() {
 		d.timeout = nil
+		if len(reason) > 0 && reason[0] != nil {
+			d.Fail(fmt.Errorf("%w (%w after %v)", reason[0], ErrDeferrableTimeout, dur))
+			return
+		}
 		d.Fail(fmt.Errorf("%w after %v", ErrDeferrableTimeout, dur))
 	})
 	return d
@@ -163,26 +174,31 @@ func (d *Deferrable[T]) State() DeferrableState { return d.state }
 // both are zero while pending. Must be called on the reactor goroutine.
 func (d *Deferrable[T]) Result() (T, error) { return d.val, d.err }
 
-// settled cancels the timeout, drops the callbacks of the side that did not
-// happen and runs the others.
+// settled cancels the timeout and runs the callbacks of the side that
+// happened; those of the other side are dropped once they have run (so a
+// callback that fails the Deferrable still reaches the errbacks, as in
+// EventMachine).
 func (d *Deferrable[T]) settled() {
 	d.CancelTimeout()
-	if d.state == DeferrableSucceeded {
-		d.errbacks = nil
-	} else {
-		d.callbacks = nil
-	}
 	d.flush()
 }
 
 // flush runs queued callbacks in order, each once. Callbacks added while it
-// runs are appended and run by the same loop, not recursively.
+// runs are appended and run by the same loop, not recursively; a
+// re-settling inside one switches the loop to the new side and value.
 func (d *Deferrable[T]) flush() {
 	if d.running {
 		return
 	}
 	d.running = true
-	defer func() { d.running = false }()
+	defer func() {
+		d.running = false
+		if d.state == DeferrableSucceeded {
+			d.errbacks = nil
+		} else {
+			d.callbacks = nil
+		}
+	}()
 	for {
 		switch {
 		case d.state == DeferrableSucceeded && len(d.callbacks) > 0:

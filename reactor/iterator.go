@@ -27,8 +27,9 @@ type Iterator[T any] struct {
 	after       func()
 }
 
-// NewIterator returns an iterator over items with at most concurrency
-// (raised to 1) in flight. The slice is read as the walk goes, so it must
+// NewIterator returns an iterator over items with at most concurrency in
+// flight; a concurrency below 1 panics, as EM::Iterator raises
+// ArgumentError (a silent 1 would hide the bug). The slice is read as the walk goes, so it must
 // not change until the walk ends. Must be called on the reactor goroutine
 // (or before Run).
 func NewIterator[T any](r *Reactor, items []T, concurrency int) *Iterator[T] {
@@ -48,7 +49,14 @@ func NewIterator[T any](r *Reactor, items []T, concurrency int) *Iterator[T] {
 // goroutine, whenever a slot is free, and is not called again once it has
 // returned false. Must be called on the reactor goroutine (or before Run).
 func NewIteratorFunc[T any](r *Reactor, pull func() (T, bool), concurrency int) *Iterator[T] {
-	return &Iterator[T]{r: r, pull: pull, concurrency: max(concurrency, 1)}
+	checkConcurrency(concurrency)
+	return &Iterator[T]{r: r, pull: pull, concurrency: concurrency}
+}
+
+func checkConcurrency(n int) {
+	if n < 1 {
+		panic("reactor: Iterator concurrency must be at least 1 (EventMachine: concurrency must be bigger than zero)")
+	}
 }
 
 // Each starts the walk, as EM::Iterator#each: from the next tick on,
@@ -68,12 +76,13 @@ func (it *Iterator[T]) Each(foreach func(item T, next func()), after func()) {
 	it.r.NextTick(it.pump)
 }
 
-// SetConcurrency changes how many items may be in flight (raised to 1), as
-// EM::Iterator#concurrency=. A larger value starts more items at once; a
+// SetConcurrency changes how many items may be in flight, as
+// EM::Iterator#concurrency= (below 1 panics, as NewIterator). A larger value starts more items at once; a
 // smaller one takes effect as items finish. Must be called on the reactor
 // goroutine.
 func (it *Iterator[T]) SetConcurrency(n int) {
-	it.concurrency = max(n, 1)
+	checkConcurrency(n)
+	it.concurrency = n
 	if it.started {
 		it.pump()
 	}
@@ -170,6 +179,29 @@ func MapIterator[T, R any](it *Iterator[T], fn func(item T, done func(R)), after
 	}, func() {
 		if after != nil {
 			after(results)
+		}
+	})
+}
+
+// Inject walks it like Each, folding the items into a value, as
+// EM::Iterator#inject: fn gets the value so far and an item, and hands the
+// new value to done (which also frees the item's slot); after gets the
+// final value once every item is done. With a concurrency above 1, items in
+// flight at once each see the value as it was when they started, as in
+// EventMachine. Must be called on the reactor goroutine.
+func Inject[T, M any](it *Iterator[T], memo M, fn func(memo M, item T, done func(M)), after func(M)) {
+	it.Each(func(item T, next func()) {
+		called := false
+		fn(memo, item, func(v M) {
+			if !called {
+				called = true
+				memo = v
+				next()
+			}
+		})
+	}, func() {
+		if after != nil {
+			after(memo)
 		}
 	})
 }

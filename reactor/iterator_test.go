@@ -85,7 +85,7 @@ func TestIteratorConcurrencyChangedWhileRunning(t *testing.T) {
 		release(2)
 		assert.Equal(t, 6, started, "back under the limit: one at a time")
 		assert.Equal(t, 1, it.InFlight())
-		it.SetConcurrency(0) // raised to 1
+		assert.Panics(t, func() { it.SetConcurrency(0) }, "EventMachine: concurrency must be bigger than zero")
 		assert.Equal(t, 1, it.Concurrency())
 		it.SetConcurrency(10)
 		assert.Equal(t, 10, started)

@@ -30,12 +30,27 @@ func NewQueue[T any](r *Reactor) *Queue[T] {
 	return q
 }
 
-// Push appends items to the queue, as EM::Queue#push. Waiting Pops get them
-// on the reactor goroutine in the next tick. Safe for concurrent use.
+// Push appends items to the queue, as EM::Queue#push. On the reactor
+// goroutine they are queued at once; from another goroutine (or before Run)
+// the push itself is scheduled onto the loop, as EventMachine's
+// EM.schedule does, so Empty may still be true right after it returns.
+// Waiting Pops get the items on the reactor goroutine in the next tick.
+// Safe for concurrent use.
 func (q *Queue[T]) Push(items ...T) {
 	if len(items) == 0 {
 		return
 	}
+	if !q.r.onLoop() {
+		own := append([]T(nil), items...)
+		if !q.r.post(func() { q.push(own) }) {
+			q.push(own) // the reactor has stopped: they stay queued
+		}
+		return
+	}
+	q.push(items)
+}
+
+func (q *Queue[T]) push(items []T) {
 	q.mu.Lock()
 	q.items = append(q.items, items...)
 	q.scheduleLocked()

@@ -51,7 +51,8 @@ func TestQueuePopsServedInOrder(t *testing.T) {
 func TestQueueSizeAndPopNeverInline(t *testing.T) {
 	r, _ := asyncStart(t)
 	q := reactor.NewQueue[string](r)
-	q.Push("x", "y")
+	q.Push("x", "y")             // from this goroutine: scheduled onto the loop
+	asyncOnLoop(t, r, func() {}) // a later tick: the push has run
 	assert.Equal(t, 2, q.Size())
 	assert.False(t, q.Empty())
 	got := make(chan string, 1)

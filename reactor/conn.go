@@ -47,12 +47,13 @@ type Conn struct {
 	out     []byte // bytes the kernel has not taken yet; nil while empty
 	outHead int    // out[:outHead] is written
 
-	reason     error // Unbind reason (also the pending one while flushing before a close)
-	lastActive int64 // r.nowNs at the last byte moved
-	idle       time.Duration
-	maxOut     int          // WithMaxOutbound; 0: no limit (maxoutbound.go)
-	idleTimer  timer.Handle // zero or dead while no inactivity timeout is armed
-	connTimer  timer.Handle
+	reason      error // Unbind reason (also the pending one while flushing before a close)
+	lastActive  int64 // r.nowNs at the last byte moved
+	idle        time.Duration
+	maxOut      int          // WithMaxOutbound; 0: no limit (maxoutbound.go)
+	idleTimer   timer.Handle // zero or dead while no inactivity timeout is armed
+	connTimer   timer.Handle
+	connTimeout time.Duration // the pending-connect timeout (emcalls.go)
 
 	laddr, raddr net.Addr // cached on first use
 

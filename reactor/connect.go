@@ -25,6 +25,11 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	if r.cfg.loopCheck {
 		r.checkLoop("Reactor.Connect")
 	}
+	return r.connect(network, addr, h, true, opts)
+}
+
+// connect is Connect; postInit false skips PostInit (Reconnect).
+func (r *Reactor) connect(network, addr string, h Handler, postInit bool, opts []ConnOption) (*Conn, error) {
 	if err := checkNetwork(network); err != nil {
 		return nil, err
 	}
@@ -51,13 +56,7 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 		c.installTLS(cc.tls, true, cc.tlsTimeout, host)
 	}
 	r.nconns++
-	if cc.connectTimeout > 0 {
-		c.connTimer = r.timers.Schedule(cc.connectTimeout, func() {
-			if c.flags&fConnecting != 0 {
-				c.closeWith(dialError(c.raddr, ErrConnectTimeout))
-			}
-		})
-	}
+	c.armConnectTimeout(cc.connectTimeout)
 	c.maxOut = cc.maxOutbound
 	if cc.inactivity > 0 {
 		c.idle = cc.inactivity // armed when the connect completes
@@ -71,7 +70,9 @@ func (r *Reactor) Connect(network, addr string, h Handler, opts ...ConnOption) (
 	default:
 		r.resolve(c, network, host, port, &cc)
 	}
-	r.callConn(c, h.PostInit)
+	if postInit {
+		r.callConn(c, h.PostInit)
+	}
 	return c, nil
 }
 

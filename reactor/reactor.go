@@ -50,7 +50,8 @@ type Reactor struct {
 	// time Run runs except the poller's wait (Shutdown's onLoop).
 	inCallbacks atomic.Bool
 
-	onStop []func() // run once when the loop stops, after every Conn is gone
+	onStop        []func() // run once when the loop stops, after every Conn is gone
+	shutdownHooks []func() // AddShutdownHook: run first when the loop stops, last added first
 
 	deferred deferState // Defer and System: pool, completions (defer.go)
 
@@ -263,6 +264,7 @@ func (r *Reactor) AddPeriodicTimer(d time.Duration, fn func()) *timer.Timer {
 
 // teardown closes everything after the loop's last iteration.
 func (r *Reactor) teardown() {
+	r.runShutdownHooks()
 	r.fds.each(func(o fdOwner) {
 		switch o := o.(type) {
 		case *Listener:

@@ -31,6 +31,7 @@ type Listener struct {
 	closed     bool
 	backoff    time.Duration // the current accept-error burst's retry delay; 0 when none
 	suspended  bool          // not polled until the retry timer fires
+	spread     *Group        // a Group's only listener: accepted fds are dealt out (group.go)
 }
 
 // Listen starts accepting connections on network ("tcp", "tcp4", "tcp6" or
@@ -174,7 +175,9 @@ func (l *Listener) accept() {
 		fd, err := acceptFd(l.fd)
 		switch {
 		case err == nil:
-			l.r.newConn(fd, l.newHandler, &l.cc)
+			if l.spread == nil || !l.spread.handOff(l.r, fd, l.newHandler, &l.cc) {
+				l.r.newConn(fd, l.newHandler, &l.cc)
+			}
 			continue
 		case err == errAgain:
 			return

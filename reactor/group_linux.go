@@ -1,0 +1,5 @@
+package reactor
+
+// reusePortBalances: Linux spreads the connections of SO_REUSEPORT
+// listeners over them.
+const reusePortBalances = true

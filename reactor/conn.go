@@ -104,6 +104,7 @@ func (c *Conn) writeSocket(p []byte) (int, error) {
 	}
 	if n > 0 {
 		c.lastActive = c.r.nowNs
+		c.r.stats.bytesOut += uint64(n)
 	}
 	if n < len(p) {
 		c.queue(p[n:])

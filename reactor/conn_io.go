@@ -70,6 +70,7 @@ func (r *Reactor) readPlain(c *Conn) {
 		switch {
 		case n > 0:
 			c.lastActive = r.nowNs
+			r.stats.bytesIn += uint64(n)
 			r.receive(c, buf[:n])
 			if c.flags&noRead != 0 || n < len(buf) || !c.isPlain() {
 				return // (ReceiveData installed a stage: it reads the rest)
@@ -94,6 +95,12 @@ func (r *Reactor) receive(c *Conn, data []byte) {
 			r.connPanic(c, v)
 		}
 	}()
+	if r.slow != nil {
+		t := r.slow.begin(c.h, "ReceiveData")
+		c.h.ReceiveData(c, data)
+		r.slowEnd(t)
+		return
+	}
 	c.h.ReceiveData(c, data)
 }
 
@@ -142,6 +149,7 @@ func (r *Reactor) flush(c *Conn) {
 		}
 		c.outHead += n
 		c.lastActive = r.nowNs
+		r.stats.bytesOut += uint64(n)
 	}
 	if c.outHead < len(c.out) {
 		c.updateInterest()
@@ -181,6 +189,12 @@ func (r *Reactor) callConn(c *Conn, fn func(*Conn)) {
 			r.connPanic(c, v)
 		}
 	}()
+	if r.slow != nil {
+		t := r.slow.begin(fn, "")
+		fn(c)
+		r.slowEnd(t)
+		return
+	}
 	fn(c)
 }
 
@@ -310,5 +324,11 @@ func (r *Reactor) unbind(c *Conn) {
 			r.connPanic(c, v)
 		}
 	}()
+	if r.slow != nil {
+		t := r.slow.begin(c.h, "Unbind")
+		c.h.Unbind(c, c.reason)
+		r.slowEnd(t)
+		return
+	}
 	c.h.Unbind(c, c.reason)
 }

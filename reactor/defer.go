@@ -88,18 +88,31 @@ func (r *Reactor) Defer(op func(ctx context.Context) (any, error), done func(any
 	if op == nil {
 		panic("reactor: Defer with a nil op")
 	}
-	r.submitDefer(nil, op, done)
+	r.submitDefer(nil, op, done, done)
+}
+
+// namedDone makes a slow-callback report name done, not the adapters
+// around it.
+func (r *Reactor) namedDone(done func(any, error), name any) func(any, error) {
+	if r.slow == nil || done == nil {
+		return done
+	}
+	return func(v any, err error) {
+		r.slow.rename(name)
+		done(v, err)
+	}
 }
 
 // submitDefer queues op on the pool; name is the function a log of the
-// operations still running at stop names (nil: op).
-func (r *Reactor) submitDefer(name any, op func(ctx context.Context) (any, error), done func(any, error)) {
+// operations still running at stop names (nil: op), doneName the one a
+// slow-callback report names for done.
+func (r *Reactor) submitDefer(name any, op func(ctx context.Context) (any, error), done func(any, error), doneName any) {
 	p := r.deferPool()
 	if p == nil {
 		r.deferred.dropped.Add(1) // the loop is gone: done could never run
 		return
 	}
-	p.SubmitAs(name, op, done)
+	p.SubmitAs(name, op, r.namedDone(done, doneName))
 }
 
 // Defer is Reactor.Defer with a typed result: op runs on the worker pool,
@@ -119,7 +132,7 @@ func Defer[T any](r *Reactor, op func(ctx context.Context) (T, error), done func
 			done(t, err)
 		}
 	}
-	r.submitDefer(op, func(ctx context.Context) (any, error) { return op(ctx) }, untyped)
+	r.submitDefer(op, func(ctx context.Context) (any, error) { return op(ctx) }, untyped, done)
 }
 
 // DeferDeferrable runs op on the worker pool, as Defer, and returns a

@@ -20,6 +20,9 @@ type config struct {
 	deferCfg     deferConfig // Defer and System options (defer.go)
 	tlsLimit     int         // TLS handshakes at once (tls.go)
 	loopCheck    bool        // WithLoopCheck (loopcheck.go)
+
+	slowThreshold time.Duration      // WithSlowCallback (slowcb.go)
+	slowReport    func(SlowCallback) // nil: the detector is off
 }
 
 func defaultConfig() config {

@@ -15,9 +15,16 @@ import (
 func (r *Reactor) safeCall(fn func()) {
 	defer func() {
 		if v := recover(); v != nil {
+			r.slowAbort()
 			r.reportPanic(v, debug.Stack(), nil)
 		}
 	}()
+	if r.slow != nil {
+		t := r.slow.begin(fn, "")
+		fn()
+		r.slowEnd(t)
+		return
+	}
 	fn()
 }
 
@@ -78,6 +85,7 @@ func panicFrames(stack []byte) []slog.Attr {
 // connPanic closes c with ErrPanic after one of its callbacks panicked.
 // It is called from a deferred recover in the dispatch functions.
 func (r *Reactor) connPanic(c *Conn, v any) {
+	r.slowAbort()
 	stack := debug.Stack()
 	c.closeWith(fmt.Errorf("%w: %v", ErrPanic, v))
 	r.reportPanic(v, stack, c)

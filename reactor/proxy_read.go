@@ -89,6 +89,7 @@ func (r *Reactor) copyMove(src, dst *Conn, want int) (int, moveResult) {
 	switch {
 	case n > 0:
 		src.px().copied += int64(n)
+		r.stats.bytesIn += uint64(n)
 		dst.Write(buf[:n])
 		if n < len(buf) {
 			return n, moveDone
@@ -134,6 +135,7 @@ func (r *Reactor) spliceMove(src, dst *Conn, want int) (int, moveResult) {
 		return 0, moveDone
 	}
 	src.px().spliced += int64(n)
+	r.stats.bytesIn += uint64(n)
 	p.n = n
 	dst.px().pipe = p
 	r.flushPipe(dst)
@@ -154,6 +156,7 @@ func (r *Reactor) flushPipe(c *Conn) bool {
 		case n > 0:
 			p.n -= n
 			c.lastActive = r.nowNs
+			r.stats.bytesOut += uint64(n)
 		case err == errAgain:
 			c.updateInterest()
 			return false

@@ -50,6 +50,9 @@ type Reactor struct {
 	// time Run runs except the poller's wait (Shutdown's onLoop).
 	inCallbacks atomic.Bool
 
+	stats loopStats  // Stats (stats.go)
+	slow  *slowState // WithSlowCallback; nil when off (slowcb.go)
+
 	onStop        []func() // run once when the loop stops, after every Conn is gone
 	shutdownHooks []func() // AddShutdownHook: run first when the loop stops, last added first
 
@@ -84,6 +87,9 @@ func New(opts ...Option) (*Reactor, error) {
 		stopped:   make(chan struct{}),
 	}
 	r.ticks = mailbox.New[func()](r.wakeLoop)
+	if cfg.slowReport != nil {
+		r.slow = &slowState{threshold: cfg.slowThreshold, report: cfg.slowReport, base: time.Now()}
+	}
 	r.initDeferred()
 	r.base = cfg.clock.Now()
 	r.setNow()
@@ -150,6 +156,12 @@ func (r *Reactor) Run() error {
 	r.running.Store(true)
 	defer close(r.stopped)
 	defer r.running.Store(false)
+	r.stats.busyStart = time.Now()
+	if r.slow != nil {
+		watchDone := make(chan struct{})
+		defer close(watchDone)
+		go r.watchSlow(watchDone)
+	}
 	var err error
 	for err == nil && !r.stopReq.Load() {
 		err = r.runOnce()
@@ -176,6 +188,7 @@ func (r *Reactor) runOnce() error {
 	r.setNow()
 	r.dispatch(events) // 4. accepts, reads, writes
 	r.sweep()          // 5. unregister, close and Unbind what closed
+	r.publishStats(len(events))
 	if r.tlsActive > 0 {
 		// TLS handshakes run on goroutines that the loop feeds. A loop that
 		// always has events never sleeps, so with one P (GOMAXPROCS=1, a
@@ -209,7 +222,12 @@ func (r *Reactor) wait() ([]poller.Event, error) {
 		}
 	}
 	r.inCallbacks.Store(false)
+	s := &r.stats
+	s.waitStart = time.Now()
+	s.busyNs.Add(int64(s.waitStart.Sub(s.busyStart)))
 	events, err := r.poller.Wait(timeout)
+	s.busyStart = time.Now()
+	s.waitNs.Add(int64(s.busyStart.Sub(s.waitStart)))
 	r.inCallbacks.Store(true)
 	r.sleeping.Store(false)
 	return events, err

@@ -90,6 +90,7 @@ func (ts *tlsStage) readable(c *Conn) {
 		switch {
 		case n > 0:
 			c.lastActive = c.r.nowNs
+			c.r.stats.bytesIn += uint64(n)
 			if ts.phase != tlsOpen {
 				ts.tr.feed(buf[:n])
 				if ts.tr.buffered() > maxHandshakeInput {

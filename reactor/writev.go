@@ -42,6 +42,7 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	n = max(n, 0)
 	if n > 0 {
 		c.lastActive = c.r.nowNs
+		c.r.stats.bytesOut += uint64(n)
 	}
 	if n < total {
 		for _, b := range bufs { // queue what the kernel did not take

@@ -146,6 +146,10 @@ func bindListen(fd, family int, network string, sa unix.Sockaddr, lc listenConfi
 // when ":0" was asked for.
 func (l *Listener) Addr() net.Addr { return l.addr }
 
+// Reactor returns the reactor the Listener accepts for. Safe for
+// concurrent use.
+func (l *Listener) Reactor() *Reactor { return l.r }
+
 // Close stops accepting, as EM.stop_server; open Conns are not touched.
 // A unix socket file is removed. Closing twice returns ErrClosed.
 func (l *Listener) Close() error {

@@ -1,0 +1,390 @@
+package redis
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/evmachine/evmachine/reactor"
+	"github.com/evmachine/evmachine/timer"
+)
+
+// role says what a conn is for.
+type role uint8
+
+const (
+	roleMain     role = iota // the pipelined connection
+	rolePubSub               // RESP2 subscriber connection
+	roleBlocking             // one blocking command at a time, no reconnect
+)
+
+// pending is a command waiting for its reply.
+type pending struct {
+	cb     func(Value, error)
+	pubsub bool // (un)subscribe: answered by a push confirmation on RESP3
+}
+
+// conn is one connection to the server with its pipeline: commands are
+// appended to out and written once per loop iteration; pend holds their
+// callbacks in order. It is the reactor.Handler of each of its successive
+// reactor.Conns and reconnects as reconnect.go says. Loop-only.
+type conn struct {
+	r    *reactor.Reactor
+	o    *options
+	role role
+	net  string
+	addr string
+
+	rc     *reactor.Conn // nil between connections
+	writes int           // flushes that wrote, for tests
+	state  State
+	ready  bool // handshake done: commands go straight to out
+	proto  int  // 2 or 3 once HELLO was answered
+	first  bool // not connected yet, ever
+
+	out         []byte
+	flushQueued bool
+	flushFn     func()
+	pend        ring
+
+	offBuf []byte    // commands held while not ready, encoded
+	offCbs []pending // their callbacks
+
+	inbuf []byte
+	need  int
+
+	attempts  int
+	retry     *timer.Timer
+	tmo       *timer.Timer
+	progress  time.Time
+	closeErr  error // why this side closed rc
+	closed    bool  // Close was called
+	onReady   func()
+	onMessage func(Value) // pushes (and RESP2 pub/sub arrays)
+	onGone    func()      // roleBlocking: the connection is gone for good
+}
+
+func newConn(r *reactor.Reactor, o *options, ro role, network, addr string) *conn {
+	c := &conn{r: r, o: o, role: ro, net: network, addr: addr, state: StateConnecting, first: true}
+	c.flushFn = c.flush
+	return c
+}
+
+// send queues one encoded command and its callback: into the pipeline if
+// the connection is ready, else into the offline queue (or fails it).
+func (c *conn) send(cmd []byte, p pending) {
+	if c.ready {
+		c.push(cmd, p)
+		return
+	}
+	switch {
+	case c.closed:
+		c.later(p.cb, ErrClosed)
+	case c.state == StateFailed:
+		c.later(p.cb, ErrFailed)
+	case c.o.failFast && !c.first:
+		c.later(p.cb, ErrNotConnected)
+	case len(c.offCbs) >= c.o.offlineQueue:
+		c.later(p.cb, ErrQueueFull)
+	default:
+		c.offBuf = append(c.offBuf, cmd...)
+		c.offCbs = append(c.offCbs, p)
+	}
+}
+
+// push appends to the pipeline and makes sure a flush is queued.
+func (c *conn) push(cmd []byte, p pending) {
+	c.out = append(c.out, cmd...)
+	if c.pend.len() == 0 {
+		c.progress = c.r.Now()
+		c.armTimeout()
+	}
+	c.pend.push(p)
+	if !c.flushQueued {
+		c.flushQueued = true
+		c.r.NextTick(c.flushFn)
+	}
+}
+
+// later calls cb with err on a next tick: a callback never runs inside the
+// call that issued its command.
+func (c *conn) later(cb func(Value, error), err error) {
+	if cb != nil {
+		c.r.NextTick(func() { cb(Value{}, err) })
+	}
+}
+
+// flush writes what this iteration queued, in one Write.
+func (c *conn) flush() {
+	c.flushQueued = false
+	if len(c.out) == 0 || c.rc == nil || c.rc.Closed() {
+		return
+	}
+	c.writes++
+	_, _ = c.rc.Write(c.out) // a failed Write closes rc: Unbind follows
+	if cap(c.out) > 1<<20 {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+}
+
+// PostInit implements reactor.Handler.
+func (c *conn) PostInit(rc *reactor.Conn) { c.rc = rc }
+
+// ConnectionCompleted implements reactor.Handler: the handshake starts.
+func (c *conn) ConnectionCompleted(rc *reactor.Conn) {
+	if rc == c.rc {
+		c.handshake()
+	}
+}
+
+// ReceiveData implements reactor.Handler: it parses replies and hands each
+// to the oldest waiting callback (or, for a push, to the subscriptions).
+func (c *conn) ReceiveData(rc *reactor.Conn, data []byte) {
+	if rc != c.rc {
+		return
+	}
+	buf := data
+	if len(c.inbuf) > 0 {
+		c.inbuf = append(c.inbuf, data...)
+		buf = c.inbuf
+	}
+	for len(buf) > 0 && len(buf) >= c.need {
+		v, n, err := Parse(buf, c.o.limits)
+		if err == ErrIncomplete {
+			c.need = n
+			break
+		}
+		c.need = 0
+		if err != nil {
+			c.closeWith(err)
+			return
+		}
+		buf = buf[n:]
+		c.progress = c.r.Now()
+		c.handle(v)
+		if c.rc != rc || rc.Closed() {
+			return
+		}
+	}
+	c.keep(buf)
+}
+
+// keep saves the unparsed tail for the next read.
+func (c *conn) keep(buf []byte) {
+	switch {
+	case len(buf) == 0 && cap(c.inbuf) > 1<<20:
+		c.inbuf = nil
+	case len(c.inbuf) > 0:
+		c.inbuf = c.inbuf[:copy(c.inbuf, buf)]
+	default:
+		c.inbuf = append(c.inbuf[:0], buf...)
+	}
+}
+
+func (c *conn) handle(v Value) {
+	if v.Kind == KindPush || (c.role == rolePubSub && v.Kind == KindArray) {
+		if c.handlePush(v) {
+			return
+		}
+	}
+	p, ok := c.pend.pop()
+	if !ok {
+		c.closeWith(ErrOutOfSync)
+		return
+	}
+	if p.cb != nil {
+		p.cb(v, replyError(v))
+	}
+}
+
+// handlePush routes a push: pub/sub confirmations answer the (un)subscribe
+// command waiting for them, messages and the rest go to onMessage. It
+// reports false for a RESP2 array that is an ordinary reply.
+func (c *conn) handlePush(v Value) bool {
+	if len(v.Elems) == 0 || (v.Elems[0].Kind != KindBulk && v.Elems[0].Kind != KindSimple) {
+		if v.Kind == KindPush && c.onMessage != nil {
+			c.onMessage(v)
+		}
+		return v.Kind == KindPush
+	}
+	switch v.Elems[0].Str {
+	case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
+		if head, ok := c.pend.peek(); ok && head.pubsub {
+			c.pend.pop()
+			if head.cb != nil {
+				head.cb(v, nil)
+			}
+			return true
+		}
+	case "message", "pmessage", "smessage":
+	default:
+		if v.Kind != KindPush {
+			return false
+		}
+	}
+	if c.onMessage != nil {
+		c.onMessage(v)
+	}
+	return true
+}
+
+// closeWith closes the connection because of err, which the waiting
+// commands get (wrapped in ErrConnectionLost) when Unbind runs.
+func (c *conn) closeWith(err error) {
+	if c.rc == nil || c.rc.Closed() {
+		return
+	}
+	c.o.log.Debug("redis: closing connection", "addr", c.addr, "err", err)
+	c.closeErr = err
+	c.ready = false
+	c.rc.Close()
+}
+
+// Unbind implements reactor.Handler: every waiting command fails, then the
+// client reconnects (reconnect.go).
+func (c *conn) Unbind(rc *reactor.Conn, reason error) {
+	if rc != c.rc {
+		return
+	}
+	c.rc = nil
+	if c.closeErr != nil {
+		reason = c.closeErr
+		c.closeErr = nil
+	}
+	lost := ErrConnectionLost
+	if reason != nil {
+		lost = fmt.Errorf("%w: %w", ErrConnectionLost, reason)
+	}
+	wasReady := c.ready || (c.state == StateConnected)
+	c.ready = false
+	c.inbuf, c.need, c.out = nil, 0, c.out[:0]
+	c.stopTimeout()
+	c.failPending(lost)
+	if c.closed {
+		return
+	}
+	c.lost(wasReady, reason)
+}
+
+// failPending fails every command that was sent (or queued to be) on the
+// connection that just went away.
+func (c *conn) failPending(err error) {
+	for {
+		p, ok := c.pend.pop()
+		if !ok {
+			return
+		}
+		if p.cb != nil {
+			p.cb(Value{}, err)
+		}
+	}
+}
+
+// failOffline fails the commands held while not connected.
+func (c *conn) failOffline(err error) {
+	cbs := c.offCbs
+	c.offBuf, c.offCbs = nil, nil
+	for _, p := range cbs {
+		if p.cb != nil {
+			p.cb(Value{}, err)
+		}
+	}
+}
+
+// releaseOffline moves the commands held while not connected into the
+// pipeline, in order.
+func (c *conn) releaseOffline() {
+	if len(c.offCbs) == 0 {
+		return
+	}
+	buf, cbs := c.offBuf, c.offCbs
+	c.offBuf, c.offCbs = nil, nil
+	c.out = append(c.out, buf...)
+	if c.pend.len() == 0 {
+		c.progress = c.r.Now()
+		c.armTimeout()
+	}
+	for _, p := range cbs {
+		c.pend.push(p)
+	}
+	if !c.flushQueued {
+		c.flushQueued = true
+		c.r.NextTick(c.flushFn)
+	}
+}
+
+// armTimeout starts the reply timer if there is one to run.
+func (c *conn) armTimeout() {
+	if c.tmo != nil || c.o.timeout <= 0 || c.role == roleBlocking {
+		return
+	}
+	c.tmo = c.r.AddTimer(c.o.timeout, c.checkTimeout)
+}
+
+func (c *conn) stopTimeout() {
+	if c.tmo != nil {
+		c.tmo.Cancel()
+		c.tmo = nil
+	}
+}
+
+// checkTimeout closes a connection whose oldest command has waited the
+// timeout with no reply arriving meanwhile.
+func (c *conn) checkTimeout() {
+	c.tmo = nil
+	if c.pend.len() == 0 || c.rc == nil {
+		return
+	}
+	idle := c.r.Now().Sub(c.progress)
+	if idle >= c.o.timeout {
+		c.closeWith(ErrTimeout)
+		return
+	}
+	c.tmo = c.r.AddTimer(c.o.timeout-idle, c.checkTimeout)
+}
+
+// close ends the connection for good: everything waiting fails with
+// ErrClosed, on a next tick.
+func (c *conn) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.state = StateClosed
+	c.ready = false
+	if c.retry != nil {
+		c.retry.Cancel()
+		c.retry = nil
+	}
+	c.stopTimeout()
+	var cbs []pending
+	for {
+		p, ok := c.pend.pop()
+		if !ok {
+			break
+		}
+		cbs = append(cbs, p)
+	}
+	cbs = append(cbs, c.offCbs...)
+	c.offBuf, c.offCbs = nil, nil
+	if c.rc != nil {
+		c.rc.Close()
+	}
+	if len(cbs) > 0 {
+		c.r.NextTick(func() {
+			for _, p := range cbs {
+				if p.cb != nil {
+					p.cb(Value{}, ErrClosed)
+				}
+			}
+		})
+	}
+}
+
+// usable reports whether a blocking-pool conn can take another command.
+func (c *conn) usable() bool {
+	return !c.closed && c.state != StateFailed && c.state != StateClosed
+}
+
+var _ reactor.Handler = (*conn)(nil)

@@ -37,14 +37,31 @@ type server struct {
 // (by PID) in t.Cleanup.
 func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
+	return startServerWith(t, false, extra)
+}
+
+// startServerTLS is startServer with TLS only: the port is redis-server's
+// --tls-port and the plain port is off.
+func startServerTLS(t testing.TB, extra ...string) *server {
+	t.Helper()
+	return startServerWith(t, true, extra)
+}
+
+func startServerWith(t testing.TB, tls bool, extra []string) *server {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not installed (Debian package redis-server)")
 	}
 	s := &server{t: t}
 	for try := 0; ; try++ {
 		s.port = freePort(t)
-		s.args = append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
-			"--save", "", "--appendonly", "no", "--dir", t.TempDir(), "--loglevel", "warning"}, extra...)
+		ports := []string{"--port", strconv.Itoa(s.port)}
+		if tls {
+			ports = []string{"--port", "0", "--tls-port", strconv.Itoa(s.port)}
+		}
+		s.args = append(append([]string{"--bind", "127.0.0.1"}, ports...),
+			"--save", "", "--appendonly", "no", "--dir", t.TempDir(), "--loglevel", "warning")
+		s.args = append(s.args, extra...)
 		if err := s.start(); err == nil {
 			break
 		} else if try == 5 {

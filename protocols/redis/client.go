@@ -87,8 +87,15 @@ func (c *Client) Protocol() int { return c.main.proto }
 // BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD and XREADGROUP
 // with BLOCK, WAIT, WAITAOF) go to a connection of their own from the
 // blocking pool. Pub/sub subscriptions go through Subscribe and its
-// siblings, not Do. Loop-only.
+// siblings: Do refuses (UN)(P|S)SUBSCRIBE, MONITOR and HELLO with
+// ErrUnsupported. Loop-only.
 func (c *Client) Do(cb func(Value, error), args ...any) {
+	if name, ok := args0(args); ok {
+		if err := refused(name); err != nil {
+			c.main.later(cb, err)
+			return
+		}
+	}
 	var err error
 	c.buf, err = AppendCommand(c.buf[:0], args...)
 	if err != nil {
@@ -105,12 +112,44 @@ func (c *Client) DoStrings(cb func(Value, error), args ...string) {
 		c.main.later(cb, fmt.Errorf("redis: empty command"))
 		return
 	}
+	if err := refused(args[0]); err != nil {
+		c.main.later(cb, err)
+		return
+	}
 	c.buf = AppendStrings(c.buf[:0], args...)
 	if blockingName(args[0]) && isBlocking(args[0], len(args), func(i int) string { return args[i] }) {
 		c.pool.do(c.buf, cb)
 		return
 	}
 	c.main.send(c.buf, pending{cb: cb})
+}
+
+func args0(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
+
+// refused returns an error for the commands Do cannot run because their
+// replies do not follow the one-reply-per-command rule of the pipeline.
+func refused(name string) error {
+	if name == "" {
+		return nil
+	}
+	switch name[0] | 0x20 {
+	case 's', 'p', 'u', 'm', 'h':
+	default:
+		return nil
+	}
+	switch strings.ToUpper(name) {
+	case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE":
+		return fmt.Errorf("%w: %s through Do: use Client.Subscribe and its siblings", ErrUnsupported, name)
+	case "MONITOR", "HELLO":
+		return fmt.Errorf("%w: %s through Do", ErrUnsupported, name)
+	}
+	return nil
 }
 
 // route sends the command encoded in c.buf where it belongs.

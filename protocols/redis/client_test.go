@@ -66,6 +66,11 @@ func TestClientCommands(t *testing.T) {
 
 			_, err = do(t, r, c, "SET", key, struct{}{})
 			assert.ErrorContains(t, err, "unsupported type")
+			_, err = do(t, r, c, "subscribe", "x")
+			assert.ErrorIs(t, err, ErrUnsupported)
+			v, err = do(t, r, c, "PING")
+			require.NoError(t, err, "the pipeline is still in step")
+			assert.Equal(t, "PONG", v.Str)
 		})
 	}
 }

@@ -50,11 +50,13 @@ type conn struct {
 	offCbs []pending // their callbacks
 
 	inbuf []byte
-	need  int
+	need  int     // Parse's hint: the buffer length worth another try
+	scan  Scanner // walks replies that outgrow scanAbove, once
 
 	attempts  int
 	retry     *timer.Timer
 	tmo       *timer.Timer
+	health    *timer.Timer
 	progress  time.Time
 	closeErr  error // why this side closed rc
 	closed    bool  // Close was called
@@ -144,30 +146,54 @@ func (c *conn) ReceiveData(rc *reactor.Conn, data []byte) {
 	if rc != c.rc {
 		return
 	}
+	c.progress = c.r.Now() // data arrived: the server is answering
 	buf := data
 	if len(c.inbuf) > 0 {
 		c.inbuf = append(c.inbuf, data...)
 		buf = c.inbuf
 	}
 	for len(buf) > 0 && len(buf) >= c.need {
-		v, n, err := Parse(buf, c.o.limits)
+		v, n, err := c.parse(buf)
 		if err == ErrIncomplete {
-			c.need = n
 			break
 		}
-		c.need = 0
 		if err != nil {
 			c.closeWith(err)
 			return
 		}
 		buf = buf[n:]
-		c.progress = c.r.Now()
 		c.handle(v)
 		if c.rc != rc || rc.Closed() {
 			return
 		}
 	}
 	c.keep(buf)
+}
+
+// scanAbove is the buffered length past which a reply is first walked by
+// the Scanner: below it, parsing again after each read costs little.
+const scanAbove = 64 << 10
+
+// parse takes the first reply off buf, or says it is incomplete.
+func (c *conn) parse(buf []byte) (Value, int, error) {
+	if len(buf) <= scanAbove {
+		v, n, err := Parse(buf, c.o.limits)
+		c.need = 0
+		if err == ErrIncomplete {
+			c.need = n
+		}
+		return v, n, err
+	}
+	c.need = 0
+	end, err := c.scan.Scan(buf, c.o.limits)
+	if err != nil {
+		return Value{}, 0, err
+	}
+	v, n, err := Parse(buf[:end], c.o.limits)
+	if err == nil && n != end || err == ErrIncomplete {
+		return Value{}, 0, protoErr("reply of %d bytes does not parse whole", end)
+	}
+	return v, n, err
 }
 
 // keep saves the unparsed tail for the next read.
@@ -259,7 +285,9 @@ func (c *conn) Unbind(rc *reactor.Conn, reason error) {
 	wasReady := c.ready || (c.state == StateConnected)
 	c.ready = false
 	c.inbuf, c.need, c.out = nil, 0, c.out[:0]
+	c.scan.Reset()
 	c.stopTimeout()
+	c.stopHealthCheck()
 	c.failPending(lost)
 	if c.closed {
 		return
@@ -344,6 +372,25 @@ func (c *conn) checkTimeout() {
 	c.tmo = c.r.AddTimer(c.o.timeout-idle, c.checkTimeout)
 }
 
+// startHealthCheck pings an idle connection every WithHealthCheck.
+func (c *conn) startHealthCheck() {
+	if c.o.healthCheck <= 0 || c.health != nil || c.role == roleBlocking {
+		return
+	}
+	c.health = c.r.AddPeriodicTimer(c.o.healthCheck, func() {
+		if c.ready && c.pend.len() == 0 && c.r.Now().Sub(c.progress) >= c.o.healthCheck {
+			c.push(AppendStrings(nil, "PING"), pending{})
+		}
+	})
+}
+
+func (c *conn) stopHealthCheck() {
+	if c.health != nil {
+		c.health.Cancel()
+		c.health = nil
+	}
+}
+
 // close ends the connection for good: everything waiting fails with
 // ErrClosed, on a next tick.
 func (c *conn) close() {
@@ -358,6 +405,7 @@ func (c *conn) close() {
 		c.retry = nil
 	}
 	c.stopTimeout()
+	c.stopHealthCheck()
 	var cbs []pending
 	for {
 		p, ok := c.pend.pop()

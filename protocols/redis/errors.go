@@ -34,6 +34,8 @@ var (
 	ErrTimeout error = timeoutError{}
 	// ErrOutOfSync: a reply arrived with no command waiting for it.
 	ErrOutOfSync = errors.New("redis: reply with no command waiting (out of sync)")
+	// ErrUnsupported: a command Do does not run (see Do).
+	ErrUnsupported = errors.New("redis: command not supported here")
 	// ErrHandshake: HELLO, AUTH, CLIENT SETNAME or SELECT failed.
 	ErrHandshake = errors.New("redis: connection handshake failed")
 )

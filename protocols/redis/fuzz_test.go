@@ -18,6 +18,7 @@ func FuzzParse(f *testing.F) {
 	lim := Limits{MaxBulk: 1 << 16, MaxLine: 1 << 10, MaxAggregate: 1 << 10, MaxDepth: 8}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		v, n, err := Parse(in, lim)
+		checkScanner(t, in, lim, n, err)
 		if err == ErrIncomplete {
 			if n <= len(in) {
 				t.Fatalf("incomplete with need %d <= len %d", n, len(in))
@@ -41,6 +42,32 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkScanner: where Parse finds a value, the Scanner finds the same
+// end, fed at once or in two parts; where Parse waits, so does it.
+func checkScanner(t *testing.T, in []byte, lim Limits, n int, perr error) {
+	var s Scanner
+	sn, serr := s.Scan(in, lim)
+	switch {
+	case perr == nil:
+		if serr != nil || sn != n {
+			t.Fatalf("Parse took %d bytes, Scanner %d, %v", n, sn, serr)
+		}
+		for cut := 1; cut < n; cut += max(1, n/7) {
+			s.Reset()
+			if _, err := s.Scan(in[:cut], lim); err == nil {
+				t.Fatalf("Scanner finished a %d-byte prefix", cut)
+			}
+			if got, err := s.Scan(in, lim); err != nil || got != n {
+				t.Fatalf("resumed Scanner: %d, %v (want %d)", got, err, n)
+			}
+		}
+	case perr == ErrIncomplete:
+		if serr == nil {
+			t.Fatalf("Scanner found a value of %d bytes where Parse needs more", sn)
+		}
+	}
 }
 
 func equalValues(a, b Value) bool {

@@ -16,6 +16,7 @@ type options struct {
 	tls            *tls.Config
 	protocol       int
 	timeout        time.Duration
+	healthCheck    time.Duration
 	connectTimeout time.Duration
 	attempts       int
 	minBackoff     time.Duration
@@ -66,11 +67,17 @@ func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
 func WithProtocol(n int) Option { return func(o *options) { o.protocol = n } }
 
 // WithTimeout bounds how long the oldest unanswered command waits with no
-// reply arriving: past it the connection is closed, its commands fail with
+// data arriving from the server: past it the connection is closed, its commands fail with
 // ErrTimeout, and the client reconnects. Default 5 s; 0 disables. The
 // connections of blocking commands have no such timeout (their commands
 // carry their own).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithHealthCheck sends a PING on a connection that has been idle for d
+// (nothing waiting, nothing received), as em-hiredis's inactivity check,
+// so that a server gone silent is caught by WithTimeout even when the
+// client only listens to subscriptions. Default off.
+func WithHealthCheck(d time.Duration) Option { return func(o *options) { o.healthCheck = d } }
 
 // WithConnectTimeout bounds a TCP (and TLS) connect. Default 5 s.
 func WithConnectTimeout(d time.Duration) Option { return func(o *options) { o.connectTimeout = d } }

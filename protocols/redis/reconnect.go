@@ -167,6 +167,8 @@ func (c *conn) handshakeRest(resp2 bool) {
 		c.onReady()
 	}
 	if c.ready {
+		c.progress = c.r.Now()
+		c.startHealthCheck()
 		c.releaseOffline()
 	}
 }

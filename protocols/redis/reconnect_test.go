@@ -192,3 +192,31 @@ func TestServerNeverAnswers(t *testing.T) {
 	assert.True(t, ne.Timeout())
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
+
+// TestHealthCheckCatchesSilentServer: a subscriber-only client whose
+// server stops answering (SIGSTOP) is disconnected by the health check's
+// PING timing out, and reconnects once the server runs again.
+func TestHealthCheckCatchesSilentServer(t *testing.T) {
+	s := startServer(t)
+	r := startReactor(t)
+	ev := newEventLog()
+	c := dial(t, r, s.addr, WithHealthCheck(100*time.Millisecond), WithTimeout(300*time.Millisecond),
+		WithReconnect(-1, 50*time.Millisecond, 100*time.Millisecond), WithEventHandler(ev.handler))
+	subscribed := make(chan error, 1)
+	onLoop(t, r, func() { c.Subscribe("quiet", func(Message) {}, func(err error) { subscribed <- err }) })
+	require.NoError(t, wait(t, subscribed, "subscribe"))
+	pid := s.cmd.Process.Pid
+	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	ev.waitFor(t, EventDisconnected)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGCONT))
+	stopped = false
+	ev.waitFor(t, EventReconnected)
+	_, err := do(t, r, c, "PING")
+	require.NoError(t, err)
+}

@@ -18,13 +18,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const pinnedEnv = "EVM_REDIS_BENCH_PINNED"
@@ -83,24 +79,6 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Print(report)
-}
-
-// repin runs this program again pinned to one CPU, under a recognisable
-// name (pgrep -f evmachine-bench-bin finds it): the affinity is set on the
-// thread that calls exec, which the new image keeps.
-func repin(cpu int) {
-	self, err := os.Executable()
-	if err != nil {
-		log.Fatal(err)
-	}
-	runtime.LockOSThread()
-	var set unix.CPUSet
-	set.Set(cpu)
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		log.Fatalf("sched_setaffinity: %v", err)
-	}
-	argv := append([]string{"evmachine-bench-bin-redis"}, os.Args[1:]...)
-	log.Fatal(syscall.Exec(self, argv, append(os.Environ(), pinnedEnv+"=1")))
 }
 
 // waitForOtherBenchmarks waits (up to 10 minutes) while another

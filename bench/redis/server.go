@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/procfs"
@@ -40,7 +39,7 @@ func startServer(cpu int) (*server, error) {
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = deathSig()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -255,71 +254,6 @@ func (c *conn) handlePush(v Value) bool {
 	return true
 }
 
-// closeWith closes the connection because of err, which the waiting
-// commands get (wrapped in ErrConnectionLost) when Unbind runs.
-func (c *conn) closeWith(err error) {
-	if c.rc == nil || c.rc.Closed() {
-		return
-	}
-	c.o.log.Debug("redis: closing connection", "addr", c.addr, "err", err)
-	c.closeErr = err
-	c.ready = false
-	c.rc.Close()
-}
-
-// Unbind implements reactor.Handler: every waiting command fails, then the
-// client reconnects (reconnect.go).
-func (c *conn) Unbind(rc *reactor.Conn, reason error) {
-	if rc != c.rc {
-		return
-	}
-	c.rc = nil
-	if c.closeErr != nil {
-		reason = c.closeErr
-		c.closeErr = nil
-	}
-	lost := ErrConnectionLost
-	if reason != nil {
-		lost = fmt.Errorf("%w: %w", ErrConnectionLost, reason)
-	}
-	wasReady := c.ready || (c.state == StateConnected)
-	c.ready = false
-	c.inbuf, c.need, c.out = nil, 0, c.out[:0]
-	c.scan.Reset()
-	c.stopTimeout()
-	c.stopHealthCheck()
-	c.failPending(lost)
-	if c.closed {
-		return
-	}
-	c.lost(wasReady, reason)
-}
-
-// failPending fails every command that was sent (or queued to be) on the
-// connection that just went away.
-func (c *conn) failPending(err error) {
-	for {
-		p, ok := c.pend.pop()
-		if !ok {
-			return
-		}
-		if p.cb != nil {
-			p.cb(Value{}, err)
-		}
-	}
-}
-
-// failOffline fails the commands held while not connected.
-func (c *conn) failOffline(err error) {
-	cbs := c.offCbs
-	c.offBuf, c.offCbs = nil, nil
-	for _, p := range cbs {
-		if p.cb != nil {
-			p.cb(Value{}, err)
-		}
-	}
-}
-
 // releaseOffline moves the commands held while not connected into the
 // pipeline, in order.
 func (c *conn) releaseOffline() {
@@ -339,94 +273,6 @@ func (c *conn) releaseOffline() {
 	if !c.flushQueued {
 		c.flushQueued = true
 		c.r.NextTick(c.flushFn)
-	}
-}
-
-// armTimeout starts the reply timer if there is one to run.
-func (c *conn) armTimeout() {
-	if c.tmo != nil || c.o.timeout <= 0 || c.role == roleBlocking {
-		return
-	}
-	c.tmo = c.r.AddTimer(c.o.timeout, c.checkTimeout)
-}
-
-func (c *conn) stopTimeout() {
-	if c.tmo != nil {
-		c.tmo.Cancel()
-		c.tmo = nil
-	}
-}
-
-// checkTimeout closes a connection whose oldest command has waited the
-// timeout with no reply arriving meanwhile.
-func (c *conn) checkTimeout() {
-	c.tmo = nil
-	if c.pend.len() == 0 || c.rc == nil {
-		return
-	}
-	idle := c.r.Now().Sub(c.progress)
-	if idle >= c.o.timeout {
-		c.closeWith(ErrTimeout)
-		return
-	}
-	c.tmo = c.r.AddTimer(c.o.timeout-idle, c.checkTimeout)
-}
-
-// startHealthCheck pings an idle connection every WithHealthCheck.
-func (c *conn) startHealthCheck() {
-	if c.o.healthCheck <= 0 || c.health != nil || c.role == roleBlocking {
-		return
-	}
-	c.health = c.r.AddPeriodicTimer(c.o.healthCheck, func() {
-		if c.ready && c.pend.len() == 0 && c.r.Now().Sub(c.progress) >= c.o.healthCheck {
-			c.push(AppendStrings(nil, "PING"), pending{})
-		}
-	})
-}
-
-func (c *conn) stopHealthCheck() {
-	if c.health != nil {
-		c.health.Cancel()
-		c.health = nil
-	}
-}
-
-// close ends the connection for good: everything waiting fails with
-// ErrClosed, on a next tick.
-func (c *conn) close() {
-	if c.closed {
-		return
-	}
-	c.closed = true
-	c.state = StateClosed
-	c.ready = false
-	if c.retry != nil {
-		c.retry.Cancel()
-		c.retry = nil
-	}
-	c.stopTimeout()
-	c.stopHealthCheck()
-	var cbs []pending
-	for {
-		p, ok := c.pend.pop()
-		if !ok {
-			break
-		}
-		cbs = append(cbs, p)
-	}
-	cbs = append(cbs, c.offCbs...)
-	c.offBuf, c.offCbs = nil, nil
-	if c.rc != nil {
-		c.rc.Close()
-	}
-	if len(cbs) > 0 {
-		c.r.NextTick(func() {
-			for _, p := range cbs {
-				if p.cb != nil {
-					p.cb(Value{}, ErrClosed)
-				}
-			}
-		})
 	}
 }
 

@@ -56,6 +56,7 @@ func main() {
 		cs = append(cs, n)
 	}
 	names := strings.Split(*clients, ",")
+	loadBefore := loadAvg()
 	var results []result
 	for run := 1; run <= *runs; run++ {
 		for _, n := range cs {
@@ -71,7 +72,8 @@ func main() {
 			}
 		}
 	}
-	report := render(results, cs, names, *dur, *runs, strings.Join(os.Args[1:], " "))
+	load := fmt.Sprintf("load average (1, 5, 15 min) %s before, %s after", loadBefore, loadAvg())
+	report := render(results, cs, names, *dur, *runs, strings.Join(os.Args[1:], " "), load)
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		log.Fatal(err)
 	}
@@ -79,6 +81,19 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Print(report)
+}
+
+// loadAvg returns the machine's load averages, from /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "(unknown)"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "(unknown)"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // waitForOtherBenchmarks waits (up to 10 minutes) while another

@@ -37,12 +37,13 @@ func pick(rs []result, client string, conc int) []result {
 
 // render writes the report: medians per scenario, ratios against the
 // peers measured in the same run, then every run.
-func render(rs []result, concs []int, clients []string, dur time.Duration, runs int, args string) string {
+func render(rs []result, concs []int, clients []string, dur time.Duration, runs int, args, load string) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "# Redis client benchmark: evmachine vs go-redis v9 vs rueidis\n\n")
-	fmt.Fprintf(&b, "Written by `go run ./bench/redis %s` on %s (%s, %d CPUs, %s), %s.\n\n",
+	fmt.Fprintf(&b, "Written by `go run ./bench/redis %s` on %s (%s, %d CPU visible to the pinned client, %s), %s.\n\n",
 		args, host, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "The machine is shared: %s.\n\n", load)
 	fmt.Fprintf(&b, "GET/SET of 64-byte values against one local redis-server (`--save '' --appendonly no`),\n"+
 		"each caller alternating SET and GET on a key of its own. The clients run in this process\n"+
 		"pinned to one CPU (so GOMAXPROCS is 1), redis-server on another. *N callers*: evmachine\n"+

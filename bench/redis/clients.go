@@ -249,6 +249,7 @@ func (r result) opsPerSec() float64   { return float64(r.ops) / r.elapsed.Second
 func (r result) clientPerOp() float64 { return float64(r.clientCPU.Microseconds()) / float64(r.ops) }
 func (r result) serverPerOp() float64 { return float64(r.serverCPU.Microseconds()) / float64(r.ops) }
 func (r result) serverUtil() float64  { return r.serverCPU.Seconds() / r.elapsed.Seconds() }
+func (r result) clientUtil() float64  { return r.clientCPU.Seconds() / r.elapsed.Seconds() }
 
 func rusage() (cpu time.Duration, vol, invol int64) {
 	var ru syscall.Rusage

@@ -180,3 +180,13 @@ func TestAuthFailureFails(t *testing.T) {
 	_, err = do(t, r, c, "PING")
 	assert.ErrorIs(t, err, ErrFailed)
 }
+
+func TestUnixSocket(t *testing.T) {
+	sock := t.TempDir() + "/redis.sock"
+	startServer(t, "--unixsocket", sock)
+	r := startReactor(t)
+	c := dial(t, r, sock)
+	v, err := do(t, r, c, "PING")
+	require.NoError(t, err)
+	assert.Equal(t, "PONG", v.Str)
+}

@@ -26,7 +26,8 @@
 // offline queue, or, WithFailFast, fail at once. A server that stops
 // answering is caught by WithTimeout.
 //
-// The parser (Parse) is a pure function with no reactor in it. Its Limits
+// The parser (Parse, and Scanner, which walks a large reply arriving in
+// many reads once) is pure, with no reactor in it. Its Limits
 // refuse a huge announced length before anything is allocated; a reply
 // that does not parse closes the connection and fails every waiting
 // command with the parse error.

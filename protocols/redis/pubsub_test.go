@@ -93,3 +93,30 @@ func TestSubscribeBeforeConnected(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "bird", wait(t, got, "message").Payload)
 }
+
+// TestPushHandler: a RESP3 push that is not pub/sub (client-side
+// caching's invalidate) reaches WithPushHandler, and the pipeline stays in
+// step around it.
+func TestPushHandler(t *testing.T) {
+	s := startServer(t)
+	r := startReactor(t)
+	pushes := make(chan Value, 4)
+	c := dial(t, r, s.addr, WithPushHandler(func(v Value) { pushes <- v }))
+	other := dial(t, r, s.addr)
+	_, err := do(t, r, c, "CLIENT", "TRACKING", "on")
+	require.NoError(t, err)
+	_, err = do(t, r, c, "GET", "cached")
+	require.NoError(t, err)
+	_, err = do(t, r, other, "SET", "cached", "new")
+	require.NoError(t, err)
+	v := wait(t, pushes, "invalidate push")
+	require.Equal(t, KindPush, v.Kind)
+	require.Len(t, v.Elems, 2)
+	assert.Equal(t, "invalidate", v.Elems[0].Str)
+	keys, err := v.Elems[1].AsStrings()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"cached"}, keys)
+	v, err = do(t, r, c, "GET", "cached")
+	require.NoError(t, err)
+	assert.Equal(t, "new", v.Str)
+}

@@ -77,19 +77,49 @@ func (c *conn) send(cmd []byte, p pending) {
 		c.push(cmd, p)
 		return
 	}
+	if err := c.offlineErr(1); err != nil {
+		c.later(p.cb, err)
+		return
+	}
+	c.offBuf = append(c.offBuf, cmd...)
+	c.offCbs = append(c.offCbs, p)
+}
+
+// sendMany is send for several commands encoded together in cmds, with
+// their callbacks in order: they stay contiguous in the pipeline or in
+// the offline queue.
+func (c *conn) sendMany(cmds []byte, ps []pending) {
+	if c.ready {
+		c.push(cmds, ps[0])
+		for _, p := range ps[1:] {
+			c.pend.push(p)
+		}
+		return
+	}
+	if err := c.offlineErr(len(ps)); err != nil {
+		for _, p := range ps {
+			c.later(p.cb, err)
+		}
+		return
+	}
+	c.offBuf = append(c.offBuf, cmds...)
+	c.offCbs = append(c.offCbs, ps...)
+}
+
+// offlineErr says why n more commands cannot wait for the connection, or
+// nil if they can.
+func (c *conn) offlineErr(n int) error {
 	switch {
 	case c.closed:
-		c.later(p.cb, ErrClosed)
+		return ErrClosed
 	case c.state == StateFailed:
-		c.later(p.cb, ErrFailed)
+		return ErrFailed
 	case c.o.failFast && !c.first:
-		c.later(p.cb, ErrNotConnected)
-	case len(c.offCbs) >= c.o.offlineQueue:
-		c.later(p.cb, ErrQueueFull)
-	default:
-		c.offBuf = append(c.offBuf, cmd...)
-		c.offCbs = append(c.offCbs, p)
+		return ErrNotConnected
+	case len(c.offCbs)+n > c.o.offlineQueue:
+		return ErrQueueFull
 	}
+	return nil
 }
 
 // push appends to the pipeline and makes sure a flush is queued.

@@ -27,10 +27,10 @@
 // answering is caught by WithTimeout.
 //
 // The parser (Parse, and Scanner, which walks a large reply arriving in
-// many reads once) is pure, with no reactor in it. Its Limits
-// refuse a huge announced length before anything is allocated; a reply
-// that does not parse closes the connection and fails every waiting
-// command with the parse error.
+// many reads only once) is pure, with no reactor in it. Its Limits refuse
+// a huge announced length before anything is allocated; a reply that does
+// not parse closes the connection and fails every waiting command with
+// the parse error.
 //
 // # Goroutines
 //

@@ -28,7 +28,7 @@ const pinnedEnv = "EVM_REDIS_BENCH_PINNED"
 func main() {
 	dur := flag.Duration("duration", 3*time.Second, "measured time per scenario")
 	warm := flag.Duration("warmup", 300*time.Millisecond, "unmeasured time before each measurement")
-	runs := flag.Int("runs", 3, "runs of every scenario (the report quotes medians)")
+	runs := flag.Int("runs", 5, "runs of every scenario (the report quotes medians)")
 	concs := flag.String("conc", "1,50,1000", "concurrent callers")
 	clients := flag.String("clients", "evmachine,go-redis,rueidis", "clients to run")
 	out := flag.String("out", "bench/redis/RESULTS.md", "report file")

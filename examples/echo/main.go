@@ -6,6 +6,11 @@
 //	go run ./examples/echo -addr :9000
 //	go run ./examples/echo -unix /tmp/echo.sock
 //	go run ./examples/echo -tls-cert cert.pem -tls-key key.pem   # TLS echo
+//	go run ./examples/echo -loops 4        # a reactor.Group: 4 loops on one port
+//
+// With -loops N above 1 it runs N reactors (reactor.Group), one per core,
+// each with its own listener on the same address (SO_REUSEPORT); a
+// connection stays on the loop that accepted it.
 //
 // With -tls-cert and -tls-key (PEM files: the certificate chain, leaf
 // first, and its private key) every connection speaks TLS 1.2 or 1.3
@@ -45,9 +50,10 @@ func main() {
 	grace := flag.Duration("grace", 10*time.Second, "how long a graceful stop may take")
 	certFile := flag.String("tls-cert", "", "serve TLS with this PEM certificate (chain) file (needs -tls-key)")
 	keyFile := flag.String("tls-key", "", "the PEM private key of -tls-cert")
+	loops := flag.Int("loops", 1, "event loops (above 1: a reactor.Group on SO_REUSEPORT; 0: one per core)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, *addr, *unixPath, *grace, *certFile, *keyFile); err != nil {
+	if err := run(log, *addr, *unixPath, *grace, *certFile, *keyFile, *loops); err != nil {
 		log.Error("echo", "err", err)
 		os.Exit(1)
 	}
@@ -69,18 +75,21 @@ func tlsOptions(certFile, keyFile string) ([]reactor.ConnOption, error) {
 	return []reactor.ConnOption{reactor.WithTLS(&tls.Config{Certificates: []tls.Certificate{pair}})}, nil
 }
 
-func run(log *slog.Logger, addr, unixPath string, grace time.Duration, certFile, keyFile string) error {
+func run(log *slog.Logger, addr, unixPath string, grace time.Duration, certFile, keyFile string, loops int) error {
 	opts, err := tlsOptions(certFile, keyFile)
-	if err != nil {
-		return err
-	}
-	r, err := reactor.New(reactor.WithLogger(log))
 	if err != nil {
 		return err
 	}
 	network := "tcp"
 	if unixPath != "" {
 		network, addr = "unix", unixPath
+	}
+	if loops != 1 {
+		return runGroup(log, loops, network, addr, grace, opts)
+	}
+	r, err := reactor.New(reactor.WithLogger(log))
+	if err != nil {
+		return err
 	}
 	l, err := r.Listen(network, addr, func(*reactor.Conn) reactor.Handler { return shared }, opts...)
 	if err != nil {

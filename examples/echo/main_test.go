@@ -159,6 +159,19 @@ func TestPlainEcho(t *testing.T) {
 	p.stop(t)
 }
 
+// With -loops 3 the program runs a reactor.Group: several clients are
+// echoed, and SIGTERM drains every loop.
+func TestGroupEcho(t *testing.T) {
+	p := startEcho(t, "-loops", "3")
+	for range 6 {
+		c, err := net.DialTimeout("tcp", p.addr, waitFor)
+		require.NoError(t, err)
+		echoes(t, c)
+		c.Close()
+	}
+	p.stop(t)
+}
+
 // With -tls-cert and -tls-key the program serves TLS: a crypto/tls client
 // that trusts the certificate gets its bytes back; a plaintext client
 // gets nothing echoed.
@@ -195,7 +208,7 @@ func TestTLSFlags(t *testing.T) {
 		{certFile, filepath.Join(t.TempDir(), "missing.pem"), "no such file"},
 		{keyFile, certFile, "failed to find"}, // the files swapped
 	} {
-		err := run(log, "127.0.0.1:0", "", time.Second, tc.cert, tc.key)
+		err := run(log, "127.0.0.1:0", "", time.Second, tc.cert, tc.key, 1)
 		assert.ErrorContains(t, err, tc.err)
 	}
 }

@@ -3,6 +3,7 @@ package line
 import (
 	"crypto/tls"
 	"log/slog"
+	"regexp"
 
 	"github.com/evmachine/evmachine/reactor"
 )
@@ -21,18 +22,20 @@ type Receiver interface {
 // BinaryReceiver is implemented by Receivers that use binary mode.
 // Without it, binary data is dropped.
 type BinaryReceiver interface {
-	// ReceiveBinaryData gets the next piece of a binary block; data is
-	// valid only during the call.
+	// ReceiveBinaryData gets a sized binary block whole, or the next
+	// piece of a streamed or unsized one; data is valid only during the
+	// call.
 	ReceiveBinaryData(c *reactor.Conn, data []byte)
 	// ReceiveEndOfBinaryData runs after the last piece of a sized block;
 	// the Handler is back in line mode already.
 	ReceiveEndOfBinaryData(c *reactor.Conn)
 }
 
-// ErrorReceiver is implemented by Receivers that want to handle a line
-// longer than the maximum themselves (answer an error and go on, for
-// example). Framing then resumes after the next delimiter. Without it, the
-// Handler closes the connection and Unbind gets the error.
+// ErrorReceiver is implemented by Receivers that want to handle a line or
+// a sized block longer than the maximum themselves (answer an error and go
+// on, for example): err wraps ErrLineTooLong or ErrBinaryTooLong. Framing
+// then resumes after the next delimiter, or after the block. Without it,
+// the Handler closes the connection and Unbind gets the error.
 type ErrorReceiver interface {
 	LineError(c *reactor.Conn, err error)
 }
@@ -53,6 +56,8 @@ type Handler struct {
 	p    Parser
 	c    *reactor.Conn
 	err  error // why the Handler closed the Conn, for Unbind
+
+	flushing bool // Unbind hands over a block cut short
 }
 
 // NewHandler returns a Handler that hands recv the lines of its
@@ -67,20 +72,40 @@ func NewHandler(recv Receiver, opts ...Option) *Handler {
 // Conn returns the connection (nil before PostInit).
 func (h *Handler) Conn() *reactor.Conn { return h.c }
 
-// SetDelimiter changes the delimiter from the next line on.
+// SetDelimiter changes the delimiter from the next line on (LineText2's
+// set_delimiter with a string).
 func (h *Handler) SetDelimiter(d string) { h.p.SetDelimiter(d) }
+
+// SetDelimiterRegexp makes a regular expression the delimiter from the next
+// line on (LineText2's set_delimiter with a Regexp); see
+// Parser.SetDelimiterRegexp.
+func (h *Handler) SetDelimiterRegexp(re *regexp.Regexp) { h.p.SetDelimiterRegexp(re) }
 
 // SetMaxLineLength changes the maximum line length.
 func (h *Handler) SetMaxLineLength(n int) { h.p.SetMaxLineLength(n) }
 
-// SetBinaryMode hands the next n bytes to ReceiveBinaryData, then calls
-// ReceiveEndOfBinaryData and returns to line mode; n == Unbounded stays in
-// binary mode until SetLineMode. Called from ReceiveLine, it applies to the
-// bytes right after that line.
+// SetMaxBinaryLength changes the longest sized block collected into one
+// ReceiveBinaryData call; past it the connection is closed with an error
+// wrapping ErrBinaryTooLong (or the Receiver's LineError gets it and the
+// block is skipped).
+func (h *Handler) SetMaxBinaryLength(n int64) { h.p.SetMaxBinaryLength(n) }
+
+// SetStreamingBinary makes sized blocks started from now on arrive in
+// pieces as they are read (on) or whole in one call (off, the default).
+func (h *Handler) SetStreamingBinary(on bool) { h.p.SetStreamingBinary(on) }
+
+// SetBinaryMode hands the next n bytes to ReceiveBinaryData, in one call
+// unless streaming, then calls ReceiveEndOfBinaryData and returns to line
+// mode (LineText2's set_binary_mode(n), set_text_mode(n)); n == Unbounded
+// hands everything over as it arrives until SetLineMode; n == 0 is
+// SetLineMode. Called from ReceiveLine, it applies to the bytes right after
+// that line.
 func (h *Handler) SetBinaryMode(n int64) { h.p.SetBinaryMode(n) }
 
-// SetLineMode returns to line mode.
-func (h *Handler) SetLineMode() { h.p.SetLineMode() }
+// SetLineMode returns to line mode; data, if any, is parsed as lines before
+// the rest of the stream (LineText2's set_line_mode(data), the "throw
+// back"). See Parser.SetLineMode.
+func (h *Handler) SetLineMode(data ...[]byte) { h.p.SetLineMode(data...) }
 
 // BinaryMode reports whether the Handler is in binary mode.
 func (h *Handler) BinaryMode() bool { return h.p.BinaryMode() }
@@ -123,10 +148,15 @@ func (h *Handler) StartTLS(cfg *tls.Config) error {
 	return nil
 }
 
-// Unbind implements reactor.Handler. If the Handler closed the Conn
-// because of a too-long line, the Receiver's Unbind gets that error
-// instead of nil.
+// Unbind implements reactor.Handler. A sized block cut short is first
+// handed to ReceiveBinaryData as far as it came (without
+// ReceiveEndOfBinaryData), as LineText2's unbind does. If the Handler
+// closed the Conn because of a too-long line or block, the Receiver's
+// Unbind gets that error instead of nil.
 func (h *Handler) Unbind(c *reactor.Conn, reason error) {
+	h.flushing = true
+	h.p.Flush()
+	h.flushing = false
 	h.p.Stop()
 	if reason == nil && h.err != nil {
 		reason = h.err
@@ -164,7 +194,7 @@ func (s *handlerSink) Line(line []byte) {
 }
 
 func (s *handlerSink) BinaryData(data []byte) {
-	if s.live() && s.bin != nil {
+	if (s.flushing || s.live()) && s.bin != nil {
 		s.bin.ReceiveBinaryData(s.c, data)
 	}
 }

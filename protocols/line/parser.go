@@ -3,19 +3,16 @@ package line
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 )
 
 // DefaultMaxLineLength is the longest line a Parser accepts unless told
 // otherwise, not counting the delimiter (and the "\r" before a "\n").
 const DefaultMaxLineLength = 64 << 10
 
-// Unbounded, given to SetBinaryMode, keeps the Parser in binary mode until
-// SetLineMode.
-const Unbounded = -1
-
-// releaseAbove is the buffer capacity beyond which a Parser drops its line
-// buffer once a line is complete, so that one long line does not pin memory
-// for the life of a connection.
+// releaseAbove is the buffer capacity beyond which a Parser drops a buffer
+// once a line or block is complete, so that one long line does not pin
+// memory for the life of a connection.
 const releaseAbove = 4 << 10
 
 // Sink receives what a Parser finds. Its methods are called from Feed, in
@@ -23,14 +20,18 @@ const releaseAbove = 4 << 10
 type Sink interface {
 	// Line gets one line without its delimiter.
 	Line(line []byte)
-	// BinaryData gets the next piece of a binary block (see SetBinaryMode).
+	// BinaryData gets a binary block (see SetBinaryMode): a sized block
+	// whole in one call, or, for a streamed or unsized block, the next
+	// piece as it arrives.
 	BinaryData(data []byte)
 	// EndOfBinaryData runs when the last byte of a sized binary block has
 	// been handed to BinaryData. The Parser is already back in line mode,
 	// so the callback may start another block.
 	EndOfBinaryData()
 	// LineError gets an error wrapping ErrLineTooLong when a line exceeds
-	// the maximum length. The Parser then skips to the next delimiter.
+	// the maximum length (the Parser then skips to the next delimiter), or
+	// one wrapping ErrBinaryTooLong when a buffered block is announced
+	// longer than the maximum (the Parser then skips the block).
 	LineError(err error)
 }
 
@@ -42,27 +43,57 @@ type Option func(*Parser)
 // exactly. An empty delimiter is ignored.
 func WithDelimiter(d string) Option { return func(p *Parser) { p.SetDelimiter(d) } }
 
+// WithDelimiterRegexp sets a regular-expression delimiter, as LineText2's
+// set_delimiter(/\r?\n/); see Parser.SetDelimiterRegexp.
+func WithDelimiterRegexp(re *regexp.Regexp) Option {
+	return func(p *Parser) { p.SetDelimiterRegexp(re) }
+}
+
 // WithMaxLineLength sets the longest line accepted (default
 // DefaultMaxLineLength). Values below 1 are raised to 1.
 func WithMaxLineLength(n int) Option { return func(p *Parser) { p.SetMaxLineLength(n) } }
 
+// WithMaxBinaryLength sets the longest sized block that is collected into
+// one BinaryData call (default DefaultMaxBinaryLength).
+func WithMaxBinaryLength(n int64) Option { return func(p *Parser) { p.SetMaxBinaryLength(n) } }
+
+// WithStreamingBinary makes sized blocks arrive in pieces as they are read
+// instead of whole; see Parser.SetStreamingBinary.
+func WithStreamingBinary() Option { return func(p *Parser) { p.SetStreamingBinary(true) } }
+
 // Parser splits a byte stream into lines and binary blocks. Create it with
 // NewParser; feed it with Feed. It is not safe for concurrent use, and Feed
-// must not be called from one of its Sink's methods; the Set methods may
-// be, and take effect from the next byte.
+// must not be called from one of its Sink's methods (SetLineMode with data
+// is the way to hand bytes back); the Set methods may be, and take effect
+// from the next byte.
 type Parser struct {
 	sink    Sink
 	delim   []byte
+	re      *regexp.Regexp // the delimiter when it is a regular expression
+	reSlack int            // bytes of a possible match kept beyond the maximum line
+	reWide  int            // the most bytes a match spans; -1 if unbounded
 	stripCR bool
 	max     int
+	maxBin  int64
+	stream  bool // blocks started from now on are streamed
 
 	buf        []byte // the start of an unfinished line (or, while discarding, a possible delimiter prefix)
 	discarding bool   // skipping the rest of a too-long line
-	binary     bool
-	binLeft    int64 // bytes left in the binary block; < 0 when unbounded
-	stopped    bool
-	cutting    bool   // the Sink asked for the bytes after this line (cutAfter)
-	cut        []byte // those bytes, set when the Feed stopped for them
+	redo       bool   // buf was read with another delimiter: parse it again
+
+	binary    bool
+	binLeft   int64  // bytes left in the binary block; < 0 when unsized
+	binStream bool   // this block goes out in pieces
+	binSkip   bool   // this block is over the maximum: skipped
+	binBuf    []byte // the part of a buffered block read so far
+
+	feeding bool   // inside Feed: callbacks are running
+	back    []byte // handed back by SetLineMode during a callback
+	err     error  // to report once the current callback returns
+
+	stopped bool
+	cutting bool   // the Sink asked for the bytes after this line (cutAfter)
+	cut     []byte // those bytes, set when the Feed stopped for them
 }
 
 // NewParser returns a Parser that reports to sink.
@@ -74,88 +105,111 @@ func NewParser(sink Sink, opts ...Option) *Parser {
 
 func (p *Parser) init(sink Sink, opts []Option) {
 	p.sink = sink
-	p.delim, p.stripCR, p.max = []byte{'\n'}, true, DefaultMaxLineLength
+	p.delim, p.stripCR, p.max, p.maxBin = []byte{'\n'}, true, DefaultMaxLineLength, DefaultMaxBinaryLength
 	for _, o := range opts {
 		o(p)
 	}
 }
 
 // SetDelimiter changes the delimiter from the next line on; an empty one is
-// ignored.
+// ignored. It replaces a regular-expression delimiter.
 func (p *Parser) SetDelimiter(d string) {
 	if d == "" {
 		return
 	}
-	p.delim = []byte(d)
+	p.delim, p.re = []byte(d), nil
 	p.stripCR = d == "\n"
+	p.changedDelimiter()
+}
+
+// changedDelimiter makes an unfinished line, searched with the old
+// delimiter, be searched again with the new one.
+func (p *Parser) changedDelimiter() {
+	if len(p.buf) > 0 && !p.discarding {
+		p.redo = true
+	}
 }
 
 // SetMaxLineLength changes the maximum line length (at least 1).
 func (p *Parser) SetMaxLineLength(n int) { p.max = max(n, 1) }
 
-// SetBinaryMode hands the next n bytes of the stream to BinaryData, then
-// calls EndOfBinaryData and returns to line mode. n == Unbounded (or any
-// n < 0) stays in binary mode until SetLineMode; n == 0 does nothing. Bytes
-// of an unfinished line already buffered belong to the block and are
-// delivered at the next Feed.
-func (p *Parser) SetBinaryMode(n int64) {
-	if n == 0 {
-		return
-	}
-	if p.discarding { // what was buffered is a delimiter prefix, not data
-		p.discarding, p.buf = false, p.buf[:0]
-	}
-	p.binary, p.binLeft = true, max(n, -1)
-}
-
-// SetLineMode returns to line mode (from an unbounded or unfinished binary
-// block).
-func (p *Parser) SetLineMode() { p.binary = false }
-
-// BinaryMode reports whether the Parser is in binary mode.
-func (p *Parser) BinaryMode() bool { return p.binary }
-
 // Stop makes the Parser drop the rest of the current Feed and everything
 // fed later, e.g. once the connection is closed.
 func (p *Parser) Stop() { p.stopped = true }
 
-// Buffered returns the number of bytes held for an unfinished line.
+// Buffered returns the number of bytes held for an unfinished line or
+// binary block.
 func (p *Parser) Buffered() int {
 	if p.discarding {
-		return 0
+		return len(p.binBuf)
 	}
-	return len(p.buf)
+	return len(p.buf) + len(p.binBuf)
 }
 
 // Feed parses data, calling the Sink for every complete line and every
-// piece of binary data in it. An unfinished line is kept (within the
-// maximum length) for the next Feed.
+// binary block or piece in it. An unfinished line (within the maximum
+// length) or sized block (within the maximum binary length) is kept for the
+// next Feed.
 func (p *Parser) Feed(data []byte) {
-	if p.binary && len(p.buf) > 0 && !p.stopped {
-		pending := p.buf
-		p.buf = nil
-		p.feed(pending)
+	if p.feeding {
+		panic("line: Parser.Feed called from its Sink; use SetLineMode(data) to hand bytes back")
 	}
+	p.feeding = true
+	defer func() { p.feeding = false }()
+	if (p.binary || p.redo) && len(p.buf) > 0 && !p.discarding && !p.stopped {
+		pending := p.buf
+		p.buf, p.redo = nil, false
+		if p.feed(pending) {
+			p.cut = joined(p.cut, data)
+			return
+		}
+	}
+	p.redo = false
 	p.feed(data)
 }
 
-func (p *Parser) feed(data []byte) {
+// feed parses data step by step; after each step (which may have run
+// callbacks) it reports a pending error and parses bytes handed back. It
+// returns true if it stopped for a cut (p.cut holds the bytes after it).
+func (p *Parser) feed(data []byte) bool {
 	for len(data) > 0 && !p.stopped {
 		if p.binary {
 			data = p.feedBinary(data)
 		} else {
 			data = p.feedLine(data)
 		}
+		if err := p.err; err != nil && !p.stopped {
+			p.err = nil
+			p.sink.LineError(err)
+		}
+		back := p.back
+		p.back = nil
 		if p.cutting {
-			p.cutting, p.cut = false, data
-			return
+			p.cutting, p.cut = false, joined(back, data)
+			return true
+		}
+		if len(back) > 0 && p.feed(back) {
+			p.cut = joined(p.cut, data)
+			return true
 		}
 	}
+	return false
+}
+
+// joined returns a followed by b, without copying when one is empty.
+func joined(a, b []byte) []byte {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	return append(append([]byte(nil), a...), b...)
 }
 
 // cutAfter, called by the Sink during a Line, makes the current Feed stop
 // after that line; takeCut then returns the bytes that followed it in the
-// Feed (they alias the Feed's data), for another protocol to read.
+// Feed (they may alias the Feed's data), for another protocol to read.
 func (p *Parser) cutAfter() { p.cutting = true }
 
 func (p *Parser) takeCut() []byte {
@@ -164,30 +218,12 @@ func (p *Parser) takeCut() []byte {
 	return rest
 }
 
-// feedBinary hands the block's share of data to the Sink and returns the
-// rest.
-func (p *Parser) feedBinary(data []byte) []byte {
-	n := len(data)
-	if p.binLeft >= 0 && int64(n) > p.binLeft {
-		n = int(p.binLeft)
-	}
-	end := false
-	if p.binLeft >= 0 {
-		p.binLeft -= int64(n)
-		if p.binLeft == 0 {
-			p.binary, end = false, true // line mode first, so the callbacks can chain blocks
-		}
-	}
-	p.sink.BinaryData(data[:n])
-	if end && !p.stopped {
-		p.sink.EndOfBinaryData()
-	}
-	return data[n:]
-}
-
 // feedLine finds the next delimiter, delivers the line it ends and returns
 // what follows it; without a delimiter it buffers data and returns nil.
 func (p *Parser) feedLine(data []byte) []byte {
+	if p.re != nil {
+		return p.feedRegexp(data)
+	}
 	d := p.delim
 	if k := p.straddle(data); k > 0 { // the delimiter began in buf
 		rest := data[len(d)-k:]
@@ -285,5 +321,9 @@ func (p *Parser) deliver(line []byte) {
 }
 
 func (p *Parser) tooLong() {
-	p.sink.LineError(fmt.Errorf("%w: more than %d bytes before the delimiter %q", ErrLineTooLong, p.max, p.delim))
+	d := fmt.Sprintf("%q", p.delim)
+	if p.re != nil {
+		d = "/" + p.re.String() + "/"
+	}
+	p.sink.LineError(fmt.Errorf("%w: more than %d bytes before the delimiter %s", ErrLineTooLong, p.max, d))
 }

@@ -3,6 +3,7 @@ package line
 import (
 	"bytes"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,34 +13,82 @@ import (
 )
 
 // recorder is a Sink that writes down what it gets as strings: "L:line",
-// "B:data", "E" (end of binary) and "X" (line too long). Lines of the form
-// "BIN n" switch to binary mode for n bytes and "DELIM d" change the
-// delimiter, so that mode changes from callbacks are exercised.
+// "B:block" (a block delivered whole), "S:data" (the pieces of a streamed or
+// unsized block, merged since they depend on the reads), "E" (end of
+// binary) and "X" (line or block too long). Lines give commands, so that
+// mode changes from callbacks are exercised:
+//
+//	BIN n     SetBinaryMode(n), the block delivered whole
+//	SBIN n    the same, streamed
+//	UBIN      SetBinaryMode(Unbounded); a '#' in the data ends it, the
+//	          bytes after the '#' handed back with SetLineMode
+//	DELIM d   SetDelimiter(d)
+//	REGEX k   SetDelimiterRegexp(fuzzRegexps[k])
+//	BACK s    SetLineMode(s): s parsed before the rest of the stream
+//
+// and a whole block that starts with '<' is handed back, but for the '<'.
 type recorder struct {
 	p      *Parser
 	events []string
 	errs   []error
 }
 
+var fuzzRegexps = []*regexp.Regexp{regexp.MustCompile(`\r?\n`), regexp.MustCompile(`[;,]`), regexp.MustCompile(`ab|cd`)}
+
 func (r *recorder) Line(l []byte) {
 	r.events = append(r.events, "L:"+string(l))
 	s := string(l)
+	atoi := func(s string) (int64, bool) {
+		v, err := strconv.Atoi(s)
+		return int64(v), err == nil
+	}
 	if n, ok := strings.CutPrefix(s, "BIN "); ok {
-		if v, err := strconv.Atoi(n); err == nil {
-			r.p.SetBinaryMode(int64(v))
+		if v, ok := atoi(n); ok {
+			r.p.SetBinaryMode(v)
 		}
+	}
+	if n, ok := strings.CutPrefix(s, "SBIN "); ok {
+		if v, ok := atoi(n); ok {
+			r.p.SetStreamingBinary(true)
+			r.p.SetBinaryMode(v)
+			r.p.SetStreamingBinary(false)
+		}
+	}
+	if s == "UBIN" {
+		r.p.SetBinaryMode(Unbounded)
 	}
 	if d, ok := strings.CutPrefix(s, "DELIM "); ok {
 		r.p.SetDelimiter(d)
 	}
+	if k, ok := strings.CutPrefix(s, "REGEX "); ok {
+		if v, ok := atoi(k); ok && v >= 0 && int(v) < len(fuzzRegexps) {
+			r.p.SetDelimiterRegexp(fuzzRegexps[v])
+		}
+	}
+	if b, ok := strings.CutPrefix(s, "BACK "); ok {
+		r.p.SetLineMode([]byte(b))
+	}
 }
 
 func (r *recorder) BinaryData(d []byte) {
-	if n := len(r.events); n > 0 && strings.HasPrefix(r.events[n-1], "B:") {
-		r.events[n-1] += string(d) // pieces depend on the reads: merge them
+	if r.p.binStream {
+		if r.p.binary && r.p.binLeft < 0 {
+			if i := bytes.IndexByte(d, '#'); i >= 0 {
+				r.p.SetLineMode(d[i+1:])
+				d = d[:i+1]
+			}
+		}
+		if n := len(r.events); n > 0 && strings.HasPrefix(r.events[n-1], "S:") {
+			r.events[n-1] += string(d)
+			return
+		}
+		r.events = append(r.events, "S:"+string(d))
 		return
 	}
 	r.events = append(r.events, "B:"+string(d))
+	if len(d) > 0 && d[0] == '<' {
+		r.p.SetLineMode(d[1:])
+	}
 }
 
 func (r *recorder) EndOfBinaryData() { r.events = append(r.events, "E") }
@@ -176,7 +225,7 @@ func TestParserBinaryMode(t *testing.T) {
 		assert.True(t, r.p.BinaryMode())
 		r.p.SetLineMode()
 		r.p.Feed([]byte("d\n"))
-		assert.Equal(t, []string{"B:a\nb\nc\n", "L:d"}, r.events)
+		assert.Equal(t, []string{"S:a\nb\nc\n", "L:d"}, r.events)
 		assert.False(t, r.p.BinaryMode())
 	})
 	t.Run("buffered partial line becomes binary", func(t *testing.T) {
@@ -193,14 +242,59 @@ func TestParserBinaryMode(t *testing.T) {
 		r.p.Feed([]byte("\n"))
 		assert.Equal(t, []string{"B:ab", "E", "L:cd"}, r.events)
 	})
-	t.Run("zero does nothing", func(t *testing.T) {
+	t.Run("zero is line mode", func(t *testing.T) {
 		r := newRecorder()
 		r.p.SetBinaryMode(0)
 		r.p.Feed([]byte("a\n"))
-		assert.Equal(t, []string{"L:a"}, r.events)
+		r.p.SetBinaryMode(Unbounded)
+		r.p.Feed([]byte("b\n"))
+		r.p.SetBinaryMode(0)
+		r.p.Feed([]byte("c\n"))
+		assert.Equal(t, []string{"L:a", "S:b\n", "L:c"}, r.events)
+	})
+	t.Run("large block buffered whole", func(t *testing.T) {
+		r := newRecorder()
+		r.p.SetBinaryMode(1 << 20)
+		chunk := bytes.Repeat([]byte("y"), 4096)
+		for i := range 256 {
+			r.p.Feed(chunk)
+			require.Equal(t, (i+1)*4096%(1<<20), r.p.Buffered())
+		}
+		require.Len(t, r.events, 2)
+		assert.Equal(t, "B:"+strings.Repeat("y", 1<<20), r.events[0])
+		assert.Equal(t, "E", r.events[1])
+		assert.Nil(t, r.p.binBuf, "a large buffer is dropped once delivered")
+	})
+	t.Run("block over the maximum is an error and skipped", func(t *testing.T) {
+		r := newRecorder(WithMaxBinaryLength(4))
+		r.p.Feed([]byte("BIN 4\nabcdBIN 5\nabcdefg\n"))
+		assert.Equal(t, []string{"L:BIN 4", "B:abcd", "E", "L:BIN 5", "X", "L:fg"}, r.events)
+		require.Len(t, r.errs, 1)
+		assert.ErrorIs(t, r.errs[0], ErrBinaryTooLong)
+		assert.Contains(t, r.errs[0].Error(), "5 bytes, more than the maximum 4")
+	})
+	t.Run("over the maximum outside a callback is reported at once", func(t *testing.T) {
+		r := newRecorder(WithMaxBinaryLength(4))
+		r.p.SetBinaryMode(10)
+		assert.Equal(t, []string{"X"}, r.events)
+	})
+	t.Run("streamed blocks have no maximum", func(t *testing.T) {
+		r := newRecorder(WithMaxBinaryLength(4), WithStreamingBinary())
+		r.p.Feed([]byte("BIN 6\nab"))
+		r.p.Feed([]byte("cdefg\n"))
+		assert.Equal(t, []string{"L:BIN 6", "S:abcdef", "E", "L:g"}, r.events)
+	})
+	t.Run("flush hands over a block cut short", func(t *testing.T) {
+		r := newRecorder()
+		r.p.Feed([]byte("BIN 10\nabc"))
+		r.p.Feed([]byte("de"))
+		r.p.Flush()
+		r.p.Flush()
+		assert.Equal(t, []string{"L:BIN 10", "B:abcde"}, r.events)
+		assert.False(t, r.p.BinaryMode())
 	})
 	t.Run("large block streamed, not buffered", func(t *testing.T) {
-		r := newRecorder()
+		r := newRecorder(WithStreamingBinary())
 		r.p.SetBinaryMode(1 << 20)
 		chunk := bytes.Repeat([]byte("y"), 4096)
 		for range 256 {
@@ -209,6 +303,7 @@ func TestParserBinaryMode(t *testing.T) {
 		}
 		require.Len(t, r.events, 2)
 		assert.Len(t, r.events[0], 2+1<<20)
+		assert.Equal(t, "S:", r.events[0][:2])
 		assert.Equal(t, "E", r.events[1])
 	})
 }

@@ -23,16 +23,24 @@ var ErrNeedMore = errors.New("proxy: route needs more bytes")
 type RouteFunc func(first []byte) (backend string, err error)
 
 // Router is ProxyMachine's content-aware routing: it holds a connection's
-// first bytes until Route picks a backend, sends them there and then
-// relays both ways as a Relay does. A connection that does not get a route
-// within MaxPeek bytes or PeekTimeout, or whose route fails, is closed,
-// logged and counted (RouteFailures). Set the fields before the first
-// Handler call.
+// first bytes until its routing function decides, then acts on the
+// decision. Give it either Commands, which returns ProxyMachine's full set
+// of commands (a Route: connect, rewrite the bytes, reply, close, wait,
+// timeouts, retries, error callbacks), or Route, the simpler form that
+// names a backend or fails. Once connected it sends the bytes held so far
+// to the backend and relays both ways as a Relay does. A connection that
+// does not get a route within MaxPeek bytes or PeekTimeout, or whose route
+// fails or says Close, is closed, logged and counted (RouteFailures). Set
+// the fields before the first Handler call.
 type Router struct {
+	// Commands decides each connection's Route; it wins over Route.
+	Commands CommandFunc
+	// Route picks a backend; used when Commands is nil.
 	Route RouteFunc
-	// MaxPeek is the most bytes Route may wait for (default 8 KiB).
+	// MaxPeek is the most bytes the routing function may wait for
+	// (default 8 KiB).
 	MaxPeek int
-	// PeekTimeout is how long Route may wait for them (default 10 s).
+	// PeekTimeout is how long it may wait for them (default 10 s).
 	PeekTimeout time.Duration
 	Options
 
@@ -82,32 +90,49 @@ func (s *session) startPeek() {
 	})
 }
 
-// peekData adds the client's bytes to what Route sees and asks it again.
-// Bytes past MaxPeek are kept (they are forwarded) but not shown to Route.
+// peekData adds the client's bytes to what the routing function sees and
+// asks it again. Bytes past MaxPeek are kept (they are forwarded) but not
+// shown to it.
 func (s *session) peekData(p []byte) {
 	pk := s.peek
 	pk.buf = append(pk.buf, p...)
 	first := pk.buf[:min(len(pk.buf), pk.rt.MaxPeek)]
-	addr, err := pk.rt.Route(first)
-	switch {
-	case err == nil && addr != "":
-	case errors.Is(err, ErrNeedMore) || err == nil:
-		if len(first) >= pk.rt.MaxPeek {
-			s.routeFailed(fmt.Errorf("no route within %d bytes", pk.rt.MaxPeek))
-		}
-		return
-	default:
+	rt, err := pk.rt.decide(first)
+	if err != nil {
 		s.routeFailed(err)
 		return
 	}
-	pk.timer.Cancel()
+	if rt.Data != nil {
+		pk.buf = append(append([]byte(nil), rt.Data...), pk.buf[len(first):]...)
+	}
+	if len(rt.Reply) > 0 {
+		s.client.Write(rt.Reply)
+	}
+	switch {
+	case rt.Close || len(rt.CloseMessage) > 0:
+		s.routeClosed(rt.CloseMessage)
+	case rt.Remote != "":
+		pk.timer.Cancel()
+		s.peek = nil
+		s.rt = &routed{route: rt, pending: pk.buf}
+		s.connectRoute()
+	case len(pk.buf) >= pk.rt.MaxPeek:
+		s.routeFailed(fmt.Errorf("no route within %d bytes", pk.rt.MaxPeek))
+	}
+}
+
+// routeClosed closes a client as its Route says, after msg.
+func (s *session) routeClosed(msg []byte) {
+	s.peek.timer.Cancel()
 	s.peek = nil
-	if !s.dial(addr) {
+	s.set.stats.routeFailures.Add(1)
+	s.set.log.Info("proxy: the route closes the client", "client", addrString(s.client), "message", len(msg))
+	if len(msg) > 0 {
+		s.client.Write(msg)
+		s.client.CloseAfterWriting()
 		return
 	}
-	if _, err := s.backend.Write(pk.buf); err == nil { // queued ahead of anything the proxy moves
-		s.wroteToBackend(len(pk.buf))
-	}
+	s.client.Close()
 }
 
 // routeFailed closes a client that got no route.

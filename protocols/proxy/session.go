@@ -28,6 +28,8 @@ type session struct {
 	paused     bool          // Duplex: the client is paused for a full backend
 	dup        *staging
 	peek       *peek
+	rt         *routed // a Router session once routed
+	gen        int     // the backend connect attempt the backendSide events are for
 }
 
 // clientSide is the client Conn's handler.
@@ -41,15 +43,53 @@ func (h clientSide) Unbind(_ *reactor.Conn, reason error)  { h.s.clientGone(reas
 
 // backendSide is the backend Conn's handler. Once the client is gone the
 // proxy to it stops and the backend's late bytes land in ReceiveData,
-// which drops them.
-type backendSide struct{ s *session }
+// which drops them. A Router session's backend gets its first bytes there
+// too. gen tells a Router's connect attempts apart: the events of an
+// earlier, failed one are ignored.
+type backendSide struct {
+	s   *session
+	gen int
+}
 
-func (h backendSide) PostInit(*reactor.Conn)               {}
-func (h backendSide) ConnectionCompleted(*reactor.Conn)    { h.s.backendConnected() }
-func (h backendSide) ReceiveData(*reactor.Conn, []byte)    {}
-func (h backendSide) PeerClosedWrite(*reactor.Conn)        { h.s.backendClosedWrite() }
-func (h backendSide) OutboundDrained(*reactor.Conn)        { h.s.backendDrained() }
-func (h backendSide) Unbind(_ *reactor.Conn, reason error) { h.s.backendGone(reason) }
+func (h backendSide) PostInit(*reactor.Conn) {}
+
+func (h backendSide) ConnectionCompleted(*reactor.Conn) {
+	switch {
+	case h.gen != h.s.gen:
+	case h.s.rt != nil:
+		h.s.routeConnected()
+	default:
+		h.s.backendConnected()
+	}
+}
+
+func (h backendSide) ReceiveData(_ *reactor.Conn, p []byte) {
+	if s := h.s; h.gen == s.gen && s.rt != nil && !s.rt.sent && !s.client.Closed() {
+		s.routeFirstBytes(p)
+	}
+}
+
+func (h backendSide) PeerClosedWrite(*reactor.Conn) {
+	if h.gen == h.s.gen {
+		h.s.backendClosedWrite()
+	}
+}
+
+func (h backendSide) OutboundDrained(*reactor.Conn) {
+	if h.gen == h.s.gen {
+		h.s.backendDrained()
+	}
+}
+
+func (h backendSide) Unbind(_ *reactor.Conn, reason error) {
+	switch {
+	case h.gen != h.s.gen:
+	case h.s.rt != nil:
+		h.s.routeBackendGone(reason)
+	default:
+		h.s.backendGone(reason)
+	}
+}
 
 func (s *session) proxyOpts(ctr *atomic.Uint64) []reactor.ProxyOption {
 	return []reactor.ProxyOption{
@@ -84,7 +124,7 @@ func (s *session) start(c *reactor.Conn) {
 func (s *session) dial(addr string) bool {
 	s.addr = addr
 	r := s.client.Reactor()
-	b, err := r.Connect(s.set.Network, addr, backendSide{s},
+	b, err := r.Connect(s.set.Network, addr, backendSide{s: s},
 		reactor.WithPendingConnectTimeout(s.set.ConnectTimeout),
 		reactor.WithInactivityTimeout(s.set.IdleTimeout))
 	if err != nil {
@@ -140,6 +180,8 @@ func (s *session) fromClient(p []byte) {
 	switch {
 	case s.peek != nil:
 		s.peekData(p)
+	case s.rt != nil && !s.backendUp:
+		s.routeHold(p)
 	case s.dup != nil:
 		s.tee(p)
 	case s.backend != nil:
@@ -156,6 +198,9 @@ func (s *session) clientClosedWrite() {
 	if s.peek != nil {
 		s.routeFailed(errors.New("client closed before a route was chosen"))
 		return
+	}
+	if s.rt != nil && !s.backendUp {
+		return // passed on once connected
 	}
 	if s.backend != nil {
 		s.backend.CloseWrite()
@@ -192,6 +237,9 @@ func (s *session) clientGone(reason error) {
 	s.set.stats.active.Add(-1)
 	if s.peek != nil && s.peek.timer != nil {
 		s.peek.timer.Cancel()
+	}
+	if s.rt != nil && s.rt.retry != nil {
+		s.rt.retry.Cancel()
 	}
 	if b := s.backend; b != nil && !b.Closed() {
 		closeSoon(b, reason)

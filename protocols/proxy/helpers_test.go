@@ -40,10 +40,11 @@ type rig struct {
 	cs   []*reactor.Conn // accepted clients, in order
 }
 
-// startRig runs a reactor logging to lg, with a listener whose newHandler
-// is newHandler; it records the accepted Conns. The watchdog fails the test
-// and stops the reactor; Cleanup stops it and waits.
-func startRig(t *testing.T, lg *logBuf, newHandler func(*reactor.Conn) reactor.Handler) *rig {
+// startRig runs a reactor logging to lg (and with opts), with a listener
+// whose newHandler is newHandler; it records the accepted Conns. The
+// watchdog fails the test and stops the reactor; Cleanup stops it and
+// waits.
+func startRig(t *testing.T, lg *logBuf, newHandler func(*reactor.Conn) reactor.Handler, opts ...reactor.Option) *rig {
 	t.Helper()
 	// Cleanups run last-in first-out: the log is dumped after the reactor
 	// stopped, so it holds the reactor's last lines too.
@@ -52,7 +53,7 @@ func startRig(t *testing.T, lg *logBuf, newHandler func(*reactor.Conn) reactor.H
 			t.Logf("proxy log:\n%s", lg)
 		}
 	})
-	r := reactortest.Start(t, reactor.WithLogger(lg.Logger()))
+	r := reactortest.Start(t, append([]reactor.Option{reactor.WithLogger(lg.Logger())}, opts...)...)
 	rg := &rig{r: r, log: lg}
 	dog := time.AfterFunc(watchdog, func() {
 		t.Errorf("watchdog: %s still running after %v", t.Name(), watchdog)

@@ -9,8 +9,12 @@
 //     or refusing staging backend never slows or breaks production: its copy
 //     is cut off beyond a buffer limit and the drop is counted.
 //   - Router looks at a connection's first bytes (an HTTP Host header, a
-//     line prefix, ...) until a RouteFunc picks the backend, forwards those
-//     bytes and relays the rest.
+//     line prefix, a Git or SOCKS request, ...) until its routing function
+//     decides, as ProxyMachine: a RouteFunc names the backend, a
+//     CommandFunc returns ProxyMachine's commands as a Route (connect,
+//     rewrite the bytes, reply, close with a message, wait; per-route
+//     connect and inactivity timeouts with error callbacks; retries). It
+//     forwards the bytes held and relays the rest.
 //
 // Each is a newHandler for reactor.Listen:
 //

@@ -1,7 +1,10 @@
 package proxy_test
 
 import (
+	"bytes"
 	"log"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/evmachine/evmachine/protocols/proxy"
@@ -62,4 +65,31 @@ func ExampleRouteFunc() {
 	}
 	rt := &proxy.Router{Route: byFirstLine, MaxPeek: 64}
 	_ = rt
+}
+
+// ProxyMachine's commands: the README's SOCKS4 proxy in a CommandFunc.
+func ExampleCommandFunc() {
+	socks4 := func(data []byte) proxy.Route {
+		if len(data) < 9 {
+			return proxy.Route{} // {:noop => true}: wait for more bytes
+		}
+		if data[0] != 4 || data[1] != 1 {
+			return proxy.Route{CloseMessage: []byte("\x00\x5b\x00\x00\x00\x00\x00\x00")}
+		}
+		user := bytes.IndexByte(data[8:], 0)
+		if user < 0 {
+			return proxy.Route{}
+		}
+		port := int(data[2])<<8 | int(data[3])
+		return proxy.Route{
+			Remote:         net.JoinHostPort(net.IP(data[4:8]).String(), strconv.Itoa(port)),
+			Reply:          []byte("\x00\x5a\x00\x00\x00\x00\x00\x00"),
+			Data:           data[8+user+1:], // what follows the request goes to the remote
+			ConnectTimeout: 2 * time.Second,
+			Retries:        3,
+			OnConnectError: func(remote string) { log.Printf("cannot reach %s", remote) },
+		}
+	}
+	rt := &proxy.Router{Commands: socks4}
+	reactor.Run(func(r *reactor.Reactor) { r.Listen("tcp", "127.0.0.1:1080", rt.Handler) })
 }

@@ -23,7 +23,7 @@ type routed struct {
 // connectRoute connects (again) to the Route's Remote. Each attempt has
 // its own generation, so that the events of a failed one are told apart.
 func (s *session) connectRoute() {
-	rt := s.rt
+	rt := s.routing
 	rt.retry = nil
 	s.addr, s.backend = rt.route.Remote, nil
 	ct, it := rt.route.ConnectTimeout, rt.route.InactivityTimeout
@@ -46,7 +46,7 @@ func (s *session) connectRoute() {
 // routeConnectFailed retries, or gives up: the client is closed and
 // OnConnectError called.
 func (s *session) routeConnectFailed(err error) {
-	rt := s.rt
+	rt := s.routing
 	if rt.tries < rt.route.Retries {
 		rt.tries++
 		d := rt.route.RetryDelay
@@ -66,7 +66,7 @@ func (s *session) routeConnectFailed(err error) {
 
 // routeConnected sends the held bytes and relays the client's from now on.
 func (s *session) routeConnected() {
-	rt := s.rt
+	rt := s.routing
 	s.backendUp = true
 	if len(rt.pending) > 0 {
 		if _, err := s.backend.Write(rt.pending); err == nil {
@@ -88,7 +88,7 @@ func (s *session) routeConnected() {
 // routeHold keeps client bytes that come while the backend connects; past
 // the buffer the client is paused until it is connected.
 func (s *session) routeHold(p []byte) {
-	rt := s.rt
+	rt := s.routing
 	rt.pending = append(rt.pending, p...)
 	if len(rt.pending) >= s.set.Buffer && !rt.paused {
 		rt.paused = true
@@ -99,7 +99,7 @@ func (s *session) routeHold(p []byte) {
 // routeFirstBytes hands the backend's first bytes to the client and relays
 // the rest.
 func (s *session) routeFirstBytes(p []byte) {
-	s.rt.sent = true
+	s.routing.sent = true
 	if _, err := s.client.Write(p); err == nil {
 		s.set.stats.toClient.Add(uint64(len(p)))
 	}
@@ -110,7 +110,7 @@ func (s *session) routeFirstBytes(p []byte) {
 // retried or reported, a backend that timed out before its first byte
 // closes the client and is reported, any other end is a Relay's.
 func (s *session) routeBackendGone(reason error) {
-	rt := s.rt
+	rt := s.routing
 	switch {
 	case s.client.Closed():
 		// The client left first (and closed the backend): no backend error.

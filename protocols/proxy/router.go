@@ -114,7 +114,7 @@ func (s *session) peekData(p []byte) {
 	case rt.Remote != "":
 		pk.timer.Cancel()
 		s.peek = nil
-		s.rt = &routed{route: rt, pending: pk.buf}
+		s.routing = &routed{route: rt, pending: pk.buf}
 		s.connectRoute()
 	case len(pk.buf) >= pk.rt.MaxPeek:
 		s.routeFailed(fmt.Errorf("no route within %d bytes", pk.rt.MaxPeek))

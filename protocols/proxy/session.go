@@ -28,7 +28,7 @@ type session struct {
 	paused     bool          // Duplex: the client is paused for a full backend
 	dup        *staging
 	peek       *peek
-	rt         *routed // a Router session once routed
+	routing    *routed // a Router session once routed
 	gen        int     // the backend connect attempt the backendSide events are for
 }
 
@@ -56,7 +56,7 @@ func (h backendSide) PostInit(*reactor.Conn) {}
 func (h backendSide) ConnectionCompleted(*reactor.Conn) {
 	switch {
 	case h.gen != h.s.gen:
-	case h.s.rt != nil:
+	case h.s.routing != nil:
 		h.s.routeConnected()
 	default:
 		h.s.backendConnected()
@@ -64,7 +64,7 @@ func (h backendSide) ConnectionCompleted(*reactor.Conn) {
 }
 
 func (h backendSide) ReceiveData(_ *reactor.Conn, p []byte) {
-	if s := h.s; h.gen == s.gen && s.rt != nil && !s.rt.sent && !s.client.Closed() {
+	if s := h.s; h.gen == s.gen && s.routing != nil && !s.routing.sent && !s.client.Closed() {
 		s.routeFirstBytes(p)
 	}
 }
@@ -84,7 +84,7 @@ func (h backendSide) OutboundDrained(*reactor.Conn) {
 func (h backendSide) Unbind(_ *reactor.Conn, reason error) {
 	switch {
 	case h.gen != h.s.gen:
-	case h.s.rt != nil:
+	case h.s.routing != nil:
 		h.s.routeBackendGone(reason)
 	default:
 		h.s.backendGone(reason)
@@ -180,7 +180,7 @@ func (s *session) fromClient(p []byte) {
 	switch {
 	case s.peek != nil:
 		s.peekData(p)
-	case s.rt != nil && !s.backendUp:
+	case s.routing != nil && !s.backendUp:
 		s.routeHold(p)
 	case s.dup != nil:
 		s.tee(p)
@@ -199,7 +199,7 @@ func (s *session) clientClosedWrite() {
 		s.routeFailed(errors.New("client closed before a route was chosen"))
 		return
 	}
-	if s.rt != nil && !s.backendUp {
+	if s.routing != nil && !s.backendUp {
 		return // passed on once connected
 	}
 	if s.backend != nil {
@@ -238,8 +238,8 @@ func (s *session) clientGone(reason error) {
 	if s.peek != nil && s.peek.timer != nil {
 		s.peek.timer.Cancel()
 	}
-	if s.rt != nil && s.rt.retry != nil {
-		s.rt.retry.Cancel()
+	if s.routing != nil && s.routing.retry != nil {
+		s.routing.retry.Cancel()
 	}
 	if b := s.backend; b != nil && !b.Closed() {
 		closeSoon(b, reason)

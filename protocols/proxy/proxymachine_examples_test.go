@@ -172,6 +172,22 @@ func TestRouterCommandsReplyWhileWaiting(t *testing.T) {
 	rg.on(t, func() { assert.Equal(t, []string{"HELLO\n", "bob\n"}, seen) })
 }
 
+// A Close after a Reply (and a CloseMessage) lets them reach the client
+// first.
+func TestRouterCommandsCloseAfterReply(t *testing.T) {
+	rg := startRouter(t, &proxy.Router{Commands: func(data []byte) proxy.Route {
+		return proxy.Route{Reply: []byte("no-"), Close: true, CloseMessage: []byte(map[bool]string{true: "bye"}[data[0] == 'm'])}
+	}})
+	for send, want := range map[string]string{"x": "no-", "m": "no-bye"} {
+		c := dial(t, rg.addr)
+		_, err := c.Write([]byte(send))
+		require.NoError(t, err)
+		got, err := readAll(c)
+		require.NoError(t, err)
+		assert.Equal(t, want, string(got))
+	}
+}
+
 // fakeRouter runs a Router on the fake clock; routed gets each Route's
 // Remote as it is decided (on the loop, right before the connect starts).
 func fakeRouter(t *testing.T, route proxy.Route) (*rig, *proxy.Router, *timer.FakeClock, chan string) {

@@ -25,6 +25,9 @@ type routed struct {
 func (s *session) connectRoute() {
 	rt := s.routing
 	rt.retry = nil
+	if s.client.Closed() {
+		return
+	}
 	s.addr, s.backend = rt.route.Remote, nil
 	ct, it := rt.route.ConnectTimeout, rt.route.InactivityTimeout
 	if ct <= 0 {

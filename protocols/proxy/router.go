@@ -110,7 +110,7 @@ func (s *session) peekData(p []byte) {
 	}
 	switch {
 	case rt.Close || len(rt.CloseMessage) > 0:
-		s.routeClosed(rt.CloseMessage)
+		s.routeClosed(len(rt.Reply) > 0, rt.CloseMessage)
 	case rt.Remote != "":
 		pk.timer.Cancel()
 		s.peek = nil
@@ -121,14 +121,17 @@ func (s *session) peekData(p []byte) {
 	}
 }
 
-// routeClosed closes a client as its Route says, after msg.
-func (s *session) routeClosed(msg []byte) {
+// routeClosed closes a client as its Route says: after what was written
+// to it (the Route's Reply, msg), or at once.
+func (s *session) routeClosed(replied bool, msg []byte) {
 	s.peek.timer.Cancel()
 	s.peek = nil
 	s.set.stats.routeFailures.Add(1)
 	s.set.log.Info("proxy: the route closes the client", "client", addrString(s.client), "message", len(msg))
 	if len(msg) > 0 {
 		s.client.Write(msg)
+	}
+	if replied || len(msg) > 0 {
 		s.client.CloseAfterWriting()
 		return
 	}

@@ -95,7 +95,7 @@ func (s *session) routeHold(p []byte) {
 	rt.pending = append(rt.pending, p...)
 	if len(rt.pending) >= s.set.Buffer && !rt.paused {
 		rt.paused = true
-		s.client.Pause()
+		s.client.PauseReading() // a Reply to the client must still go out
 	}
 }
 

@@ -1,0 +1,184 @@
+package memcache
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/evmachine/evmachine/reactor"
+)
+
+// connHandler is the reactor.Handler of one connection of a Client: the
+// thin adapter between the Conn and ParseReply. A Client replaces it on
+// every reconnect; a handler that is no longer the Client's current one
+// ignores its events.
+type connHandler struct {
+	c           *Client
+	conn        *reactor.Conn
+	established bool
+	rbuf        []byte // bytes read and not parsed yet (part of a reply)
+}
+
+var _ reactor.Handler = (*connHandler)(nil)
+
+// connect starts a connection attempt.
+func (c *Client) connect() error {
+	h := &connHandler{c: c}
+	c.conn = h
+	if _, err := c.r.Connect(c.network(), c.addr, h, c.cfg.connOpts...); err != nil {
+		c.conn = nil
+		return fmt.Errorf("memcache: dial %s: %w", c.addr, err)
+	}
+	return nil
+}
+
+func (h *connHandler) PostInit(conn *reactor.Conn) { h.conn = conn }
+
+// ConnectionCompleted sends what was queued meanwhile.
+func (h *connHandler) ConnectionCompleted(*reactor.Conn) {
+	c := h.c
+	if c.conn != h {
+		return
+	}
+	h.established = true
+	c.backoff = c.cfg.reconnectMin
+	c.lastErr = nil
+	c.stats.Connects++
+	c.cfg.logger.Debug("memcache: connected", "addr", c.addr)
+	if c.nunsent > 0 {
+		c.flush()
+	}
+}
+
+// Unbind is the connection's end: commands sent on it fail, those not
+// sent yet wait for the next connection.
+func (h *connHandler) Unbind(_ *reactor.Conn, reason error) {
+	if h.c.conn != h {
+		return // the Client let go of this connection already
+	}
+	if reason == nil {
+		reason = errors.New("connection closed")
+	}
+	h.c.lose(reason)
+}
+
+// lose ends the current connection because of reason: it is closed, the
+// commands sent on it fail, and a reconnect is scheduled (or, without
+// reconnecting, the Client closes).
+func (c *Client) lose(reason error) {
+	h := c.conn
+	c.conn = nil
+	if h != nil {
+		h.conn.Close() // no-op if already closed; its Unbind is then ignored
+	}
+	var err error
+	switch {
+	case errors.Is(reason, ErrProtocol), errors.Is(reason, ErrTimeout):
+		err = reason
+	case h != nil && !h.established:
+		err = fmt.Errorf("memcache: connect to %s: %w", c.addr, reason)
+	default:
+		err = fmt.Errorf("%w: %w", ErrConnectionLost, reason)
+	}
+	c.lastErr = err
+	c.cfg.logger.Info("memcache: connection lost", "addr", c.addr, "err", err, "failed", c.nsent)
+	if c.cfg.reconnectMin <= 0 {
+		c.shut(err)
+		return
+	}
+	c.failSent(err)
+	if c.closed || c.conn != nil {
+		return // a callback closed the Client or reconnected it
+	}
+	d := c.backoff
+	c.backoff = min(2*c.backoff, max(c.cfg.reconnectMax, c.cfg.reconnectMin))
+	c.retry = c.r.AddTimer(d, c.reconnect)
+}
+
+// reconnect is the backoff timer's callback.
+func (c *Client) reconnect() {
+	if c.closed || c.conn != nil {
+		return
+	}
+	c.stats.Reconnects++
+	if err := c.connect(); err != nil {
+		c.lose(err)
+	}
+}
+
+// queue appends a command's bytes (already in c.wbuf) and its op, and
+// schedules the flush. o.kind == opNone for a noreply command.
+func (c *Client) queued(o op) {
+	c.nunsent++
+	if o.kind != opNone {
+		o.issued = c.r.Now()
+		c.ops.push(o)
+	}
+	if !c.flushWait && c.Connected() {
+		c.flushWait = true
+		c.r.NextTick(c.flushFn)
+	}
+}
+
+// flush writes every command issued since the last flush in one write.
+func (c *Client) flush() {
+	c.flushWait = false
+	h := c.conn
+	if h == nil || !h.established || c.nunsent == 0 {
+		return
+	}
+	if c.onUnsent != nil {
+		c.onUnsent()
+	}
+	c.stats.Writes++
+	c.stats.Commands += uint64(c.nunsent)
+	c.nsent = c.ops.len()
+	c.nunsent = 0
+	h.conn.Write(c.wbuf) // copies what the kernel does not take at once
+	if cap(c.wbuf) > 1<<20 {
+		c.wbuf = nil
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+}
+
+// ReceiveData parses the replies in data (after what was left of the last
+// read) and hands each to the command at the head of the queue.
+func (h *connHandler) ReceiveData(conn *reactor.Conn, data []byte) {
+	c := h.c
+	if c.conn != h {
+		return
+	}
+	buf := data
+	if len(h.rbuf) > 0 {
+		h.rbuf = append(h.rbuf, data...)
+		buf = h.rbuf
+	}
+	off := 0
+	for off < len(buf) {
+		rep, n, err := ParseReply(buf[off:], c.cfg.maxItemSize)
+		if err == ErrIncomplete {
+			break
+		}
+		if err == nil {
+			c.stats.Replies++
+			err = c.dispatch(&rep)
+		}
+		if err != nil {
+			c.lose(err)
+			return
+		}
+		off += n
+		if c.conn != h {
+			return // a callback closed the Client
+		}
+	}
+	rest := buf[off:]
+	switch {
+	case len(rest) == 0 && cap(h.rbuf) > 64<<10:
+		h.rbuf = nil // do not keep a large value's buffer
+	case len(rest) == 0:
+		h.rbuf = h.rbuf[:0]
+	default:
+		h.rbuf = append(h.rbuf[:0], rest...) // copy handles the overlap
+	}
+}

@@ -80,6 +80,10 @@ func (c *Client) lose(reason error) {
 		err = fmt.Errorf("%w: %w", ErrConnectionLost, reason)
 	}
 	c.lastErr = err
+	if errors.Is(reason, reactor.ErrStopped) {
+		c.shut(err) // the reactor is gone: nothing to reconnect on
+		return
+	}
 	c.cfg.logger.Info("memcache: connection lost", "addr", c.addr, "err", err, "failed", c.nsent)
 	if c.cfg.reconnectMin <= 0 {
 		c.shut(err)

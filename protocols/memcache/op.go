@@ -113,7 +113,8 @@ func (o *op) accepts(k ReplyKind) bool {
 // addValue keeps a VALUE of a get, whose key must be one asked for. The
 // value is copied: rep aliases the read buffer.
 func (o *op) addValue(rep *Reply) error {
-	it := &Item{Flags: rep.Flags, CasID: rep.CAS, Value: append([]byte(nil), rep.Bytes...)}
+	it := &Item{Flags: rep.Flags, CasID: rep.CAS, Value: make([]byte, len(rep.Bytes))}
+	copy(it.Value, rep.Bytes)
 	if o.keys == nil {
 		if string(rep.Key) != o.key || o.item != nil {
 			return fmt.Errorf("%w: VALUE for a key not asked for", ErrProtocol)

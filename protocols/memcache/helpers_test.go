@@ -3,6 +3,7 @@ package memcache
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -155,7 +156,7 @@ func dial(t *testing.T, addr string, opts ...Option) (*reactor.Reactor, *Client)
 	var c *Client
 	onLoop(t, r, func() {
 		var err error
-		c, err = Dial(r, addr, opts...)
+		c, err = Dial(r, addr, append([]Option{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 		require.NoError(t, err)
 	})
 	t.Cleanup(func() { r.NextTick(c.Close) })

@@ -44,13 +44,16 @@ type Client struct {
 	ticker    *timer.Timer // the timeout check
 	flushWait bool         // a flush is scheduled for this iteration
 
-	ops      ring[op] // commands waiting for a reply, then those not sent yet
-	nsent    int      // how many ops at the head of ops were written
-	wbuf     []byte   // commands not written yet
-	nunsent  int      // commands in wbuf, noreply ones included
+	ops      ring[op]      // commands waiting for a reply, then those not sent yet
+	nsent    int           // how many ops at the head of ops were written
+	wbuf     []byte        // wbuf[woff:] holds the commands not written yet
+	woff     int           // start of the unwritten commands in wbuf
+	wmark    int           // end of the last command queued in wbuf
+	cmds     ring[command] // the commands in wbuf[woff:], noreply ones included
+	inflight int           // bytes written whose replies have not all arrived
 	flushFn  func()
 	stats    Stats
-	onUnsent func() // test hook: called by flush before writing
+	onFlush  func(n int) // test hook: flush is writing n bytes
 }
 
 // Dial returns a Client for the memcached at addr ("host:port", or a path
@@ -142,7 +145,8 @@ func (c *Client) failUnsent(err error) {
 		failed = append(failed, *c.ops.at(i))
 	}
 	c.ops.truncate(c.nsent)
-	c.wbuf, c.nunsent = c.wbuf[:0], 0
+	c.cmds.truncate(0)
+	c.wbuf, c.woff, c.wmark = c.wbuf[:0], 0, 0
 	for i := range failed {
 		failed[i].fail(err)
 	}

@@ -191,7 +191,7 @@ func (c *Client) admit(o op) bool {
 	case c.closed:
 		c.failLater(o, c.closeErr)
 		return false
-	case !c.Connected() && c.nunsent >= c.cfg.maxQueued:
+	case !c.Connected() && c.cmds.len() >= c.cfg.maxQueued:
 		err := ErrNotConnected
 		if c.lastErr != nil {
 			err = wrapNotConnected(c.lastErr)

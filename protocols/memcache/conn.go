@@ -44,7 +44,7 @@ func (h *connHandler) ConnectionCompleted(*reactor.Conn) {
 	c.lastErr = nil
 	c.stats.Connects++
 	c.cfg.logger.Debug("memcache: connected", "addr", c.addr)
-	if c.nunsent > 0 {
+	if c.cmds.len() > 0 {
 		c.flush()
 	}
 }
@@ -90,6 +90,7 @@ func (c *Client) lose(reason error) {
 		return
 	}
 	c.failSent(err)
+	c.inflight = 0
 	if c.closed || c.conn != nil {
 		return // a callback closed the Client or reconnected it
 	}
@@ -106,42 +107,6 @@ func (c *Client) reconnect() {
 	c.stats.Reconnects++
 	if err := c.connect(); err != nil {
 		c.lose(err)
-	}
-}
-
-// queue appends a command's bytes (already in c.wbuf) and its op, and
-// schedules the flush. o.kind == opNone for a noreply command.
-func (c *Client) queued(o op) {
-	c.nunsent++
-	if o.kind != opNone {
-		o.issued = c.r.Now()
-		c.ops.push(o)
-	}
-	if !c.flushWait && c.Connected() {
-		c.flushWait = true
-		c.r.NextTick(c.flushFn)
-	}
-}
-
-// flush writes every command issued since the last flush in one write.
-func (c *Client) flush() {
-	c.flushWait = false
-	h := c.conn
-	if h == nil || !h.established || c.nunsent == 0 {
-		return
-	}
-	if c.onUnsent != nil {
-		c.onUnsent()
-	}
-	c.stats.Writes++
-	c.stats.Commands += uint64(c.nunsent)
-	c.nsent = c.ops.len()
-	c.nunsent = 0
-	h.conn.Write(c.wbuf) // copies what the kernel does not take at once
-	if cap(c.wbuf) > 1<<20 {
-		c.wbuf = nil
-	} else {
-		c.wbuf = c.wbuf[:0]
 	}
 }
 
@@ -175,6 +140,9 @@ func (h *connHandler) ReceiveData(conn *reactor.Conn, data []byte) {
 		if c.conn != h {
 			return // a callback closed the Client
 		}
+	}
+	if c.cmds.len() > 0 && !c.flushWait {
+		c.flush() // replies made room in the pipeline for commands waiting
 	}
 	rest := buf[off:]
 	switch {

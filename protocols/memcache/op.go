@@ -34,6 +34,7 @@ type op struct {
 	items   map[string]*Item // opGet of many keys: the values received
 	index   map[string]int   // opGet of many keys, more than a few: keys' positions
 	issued  time.Time
+	size    int // the command's bytes, for the pipeline's window
 }
 
 // fail calls the op's callback with err.
@@ -81,6 +82,7 @@ func (c *Client) dispatch(rep *Reply) error {
 	}
 	done := c.ops.pop()
 	c.nsent--
+	c.inflight -= done.size
 	if serr != nil {
 		done.fail(serr)
 		return nil

@@ -14,6 +14,7 @@ const (
 	DefaultReconnectMin   = 100 * time.Millisecond
 	DefaultReconnectMax   = 5 * time.Second
 	DefaultMaxQueued      = 10000
+	DefaultMaxPipeline    = 32 << 10
 	defaultConnectTimeout = 5 * time.Second
 )
 
@@ -26,6 +27,7 @@ type config struct {
 	reconnectMin time.Duration
 	reconnectMax time.Duration
 	maxQueued    int
+	maxPipeline  int
 	logger       *slog.Logger
 	connOpts     []reactor.ConnOption
 }
@@ -37,6 +39,7 @@ func newConfig(opts []Option) config {
 		reconnectMin: DefaultReconnectMin,
 		reconnectMax: DefaultReconnectMax,
 		maxQueued:    DefaultMaxQueued,
+		maxPipeline:  DefaultMaxPipeline,
 		logger:       slog.Default(),
 		connOpts:     []reactor.ConnOption{reactor.WithPendingConnectTimeout(defaultConnectTimeout)},
 	}
@@ -74,6 +77,14 @@ func WithReconnect(min, max time.Duration) Option {
 // client queues them until connected). Beyond it, or always with n = 0,
 // a command fails at once with ErrNotConnected.
 func WithMaxQueued(n int) Option { return func(c *config) { c.maxQueued = max(n, 0) } }
+
+// WithMaxPipelineBytes bounds the bytes of commands sent on the
+// connection and not answered yet (default 32 KiB). Commands beyond it wait
+// in the Client and go out as replies arrive. Without a bound, a large
+// pipeline overruns the server's socket receive queue: on Linux loopback
+// the kernel then drops segments and the connection stalls for TCP
+// retransmission timeouts. A single command larger than n is sent alone.
+func WithMaxPipelineBytes(n int) Option { return func(c *config) { c.maxPipeline = max(n, 1) } }
 
 // WithLogger sets the logger for connection events (default
 // slog.Default()).

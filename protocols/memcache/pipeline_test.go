@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPipelineOneWritePerIteration issues 2,000 commands in one loop
-// iteration: they go out in one write, and their callbacks run in order.
+// TestPipelineOneWritePerIteration issues 2,000 commands (about 40 KB) in
+// one loop iteration: with a window that holds them they go out in one
+// write, and their callbacks run in order.
 func TestPipelineOneWritePerIteration(t *testing.T) {
 	m := startMemcached(t, 0)
-	r, c := dial(t, m.addr)
+	r, c := dial(t, m.addr, WithMaxPipelineBytes(1<<20))
 	require.NoError(t, doErr(t, r, set(c, "warm", "x"))) // connected
 	before := stats(t, r, c)
 	getsBefore := m.stats(t)["cmd_get"]
@@ -131,4 +132,63 @@ func TestSteadyPipeline(t *testing.T) {
 	writes := after.Writes - before.Writes
 	assert.Less(t, writes, uint64(total/10), "commands are batched")
 	t.Logf("%d commands in %d writes", total, writes)
+}
+
+// TestPipelineWindow bounds the bytes in flight: 3,000 commands (a third of
+// them noreply) through a 600-byte window all complete in order, in many
+// writes, and a command larger than the window goes alone.
+func TestPipelineWindow(t *testing.T) {
+	m := startMemcached(t, 0)
+	const window = 600
+	r, c := dial(t, m.addr, WithMaxPipelineBytes(window))
+	require.NoError(t, doErr(t, r, set(c, "warm", "x")))
+	var violations, flushes int
+	onLoop(t, r, func() {
+		c.onFlush = func(n int) {
+			flushes++
+			if c.inflight > window && n != c.inflight {
+				violations++
+			}
+		}
+	})
+	const n = 1000
+	var order []int
+	done := make(chan struct{})
+	big := make([]byte, 10*window)
+	onLoop(t, r, func() {
+		for i := range n {
+			k := fmt.Sprintf("w%d", i)
+			c.Set(&Item{Key: k, Value: []byte(k)}, nil) // noreply
+			c.Get(k, func(it *Item, err error) {
+				if assert.NoError(t, err) {
+					assert.Equal(t, k, string(it.Value))
+				}
+				order = append(order, i)
+			})
+			if i == n/2 {
+				c.Set(&Item{Key: "big", Value: big}, func(err error) { assert.NoError(t, err) })
+			}
+			c.Delete(k, func(err error) {
+				assert.NoError(t, err)
+				if i == n-1 {
+					close(done)
+				}
+			})
+		}
+	})
+	select {
+	case <-done:
+	case <-time.After(watchdog):
+		require.FailNow(t, "watchdog")
+	}
+	onLoop(t, r, func() {
+		assert.Zero(t, violations, "bytes in flight stayed within the window")
+		assert.Greater(t, flushes, n*40/window, "the window split the batch")
+		assert.Zero(t, c.inflight)
+	})
+	require.Len(t, order, n)
+	for i := range order {
+		require.Equal(t, i, order[i])
+	}
+	assert.Len(t, doGet(t, r, c, "big").v.Value, len(big))
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// median of the samples' values of f.
+func median(ss []sample, f func(sample) float64) float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		v[i] = f(s)
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// cell is the medians of one client in one scenario.
+type cell struct {
+	ops, clientUs, serverUs, serverShare float64
+	errs                                 int64
+}
+
+func cellOf(ss []sample) cell {
+	c := cell{
+		ops:         median(ss, sample.opsPerSec),
+		clientUs:    median(ss, sample.clientUsPerOp),
+		serverUs:    median(ss, sample.serverUsPerOp),
+		serverShare: median(ss, sample.serverShare),
+	}
+	for _, s := range ss {
+		c.errs += s.errs
+	}
+	return c
+}
+
+// report renders the results as Markdown.
+func report(res map[runKey][]sample, env environment, rounds int, dur time.Duration) string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p("# memcached clients: evmachine vs bradfitz/gomemcache\n\n")
+	p("Written by `go run ./bench/memcache` (bench/memcache/main.go says how it measures). ")
+	p("%s; %s; %d CPUs; memcached %s with one worker thread (`-t 1`). ", env.date, env.goVersion, env.cpus, env.memcached)
+	p("GET and SET of 64-byte values (100 keys); each figure is the median of %d runs of %v, ", rounds, dur)
+	p("the clients interleaved in each round, each run in its own process. ")
+	p("evmachine: one Client, one connection, N commands outstanding on the loop. ")
+	p("gomemcache: N goroutines, one command after the other each, N idle connections.\n\n")
+	p("Client CPU is the client process's user + system time per operation; memcached's CPU is sampled over the same window.\n\n")
+	p("| op | callers | client | ops/s | client CPU µs/op | memcached CPU µs/op | memcached CPU (share of a core) | errors |\n")
+	p("|---|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, sc := range scenarios() {
+		for _, cl := range clients {
+			c := cellOf(res[runKey{cl, sc}])
+			p("| %s | %d | %s | %.0f | %.2f | %.2f | %.0f%% | %d |\n",
+				strings.ToUpper(sc.op), sc.conc, cl, c.ops, c.clientUs, c.serverUs, 100*c.serverShare, c.errs)
+		}
+	}
+	p("\n## evmachine relative to gomemcache\n\n")
+	p("| op | callers | ops/s ratio | client CPU per op ratio |\n|---|---:|---:|---:|\n")
+	for _, sc := range scenarios() {
+		e, g := cellOf(res[runKey{"evmachine", sc}]), cellOf(res[runKey{"gomemcache", sc}])
+		p("| %s | %d | %.2fx | %.2fx |\n", strings.ToUpper(sc.op), sc.conc, e.ops/g.ops, e.clientUs/g.clientUs)
+	}
+	p("\n## The issue's target at 1,000 outstanding\n\n")
+	p("At least gomemcache's ops/s, and at most half its client CPU per operation.\n\n")
+	for _, op := range ops {
+		sc := scenario{op, 1000}
+		e, g := cellOf(res[runKey{"evmachine", sc}]), cellOf(res[runKey{"gomemcache", sc}])
+		p("- %s: ops/s %.0f vs %.0f (%s); client CPU %.2f vs %.2f µs/op, %.2fx (%s). ",
+			strings.ToUpper(op), e.ops, g.ops, verdict(e.ops >= g.ops), e.clientUs, g.clientUs, e.clientUs/g.clientUs, verdict(e.clientUs <= g.clientUs/2))
+		p("memcached used %.0f%% of a core for evmachine (%.2f µs/op) and %.0f%% for gomemcache (%.2f µs/op)%s.\n",
+			100*e.serverShare, e.serverUs, 100*g.serverShare, g.serverUs, bound(e))
+	}
+	return b.String()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+// bound says whether memcached's one worker thread was the limit of the
+// evmachine run: it is when it used nearly a whole core.
+func bound(e cell) string {
+	if e.serverShare >= 0.9 {
+		return "; with evmachine, memcached's single worker thread was saturated: it was the limit"
+	}
+	return ""
+}

@@ -22,6 +22,7 @@ type Stats struct {
 	Commands   uint64 // commands sent (noreply ones included)
 	Replies    uint64 // replies parsed (each VALUE and END count)
 	Writes     uint64 // writes to the connection: one per loop iteration that issued commands
+	Reads      uint64 // reads from the connection (ReceiveData calls)
 	Connects   uint64 // connections established
 	Pending    int    // commands waiting for a reply or for a connection
 	Reconnects uint64 // connection attempts after the first

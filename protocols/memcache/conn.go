@@ -117,6 +117,7 @@ func (h *connHandler) ReceiveData(conn *reactor.Conn, data []byte) {
 	if c.conn != h {
 		return
 	}
+	c.stats.Reads++
 	buf := data
 	if len(h.rbuf) > 0 {
 		h.rbuf = append(h.rbuf, data...)

@@ -156,7 +156,10 @@ func dial(t *testing.T, addr string, opts ...Option) (*reactor.Reactor, *Client)
 	var c *Client
 	onLoop(t, r, func() {
 		var err error
-		c, err = Dial(r, addr, append([]Option{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
+		// A generous timeout: a loaded machine must not fail a test that is
+		// not about timeouts (those pass their own).
+		defaults := []Option{WithLogger(slog.New(slog.DiscardHandler)), WithTimeout(10 * time.Second)}
+		c, err = Dial(r, addr, append(defaults, opts...)...)
 		require.NoError(t, err)
 	})
 	t.Cleanup(func() { r.NextTick(c.Close) })

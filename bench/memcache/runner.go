@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/procfs"
@@ -100,7 +99,7 @@ func runOne(mc *memcachedProc, client string, sc scenario, warmup, dur time.Dura
 	cmd := exec.Command(self, "-client", client, "-op", sc.op, "-conc", fmt.Sprint(sc.conc),
 		"-addr", mc.addr, "-warmup", warmup.String(), "-duration", dur.String())
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return sample{}, err
@@ -173,7 +172,7 @@ func startMemcached() (*memcachedProc, error) {
 	}
 	mc := &memcachedProc{cmd: exec.Command(bin, args...), addr: fmt.Sprintf("127.0.0.1:%d", port)}
 	mc.cmd.Stderr = os.Stderr
-	mc.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	mc.cmd.SysProcAttr = childAttr()
 	if err := mc.cmd.Start(); err != nil {
 		return nil, err
 	}

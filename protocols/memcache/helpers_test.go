@@ -33,7 +33,7 @@ type memcached struct {
 // startMemcached starts memcached on a free loopback port (port 0) or on
 // port, and waits until it accepts connections. It is killed, by its PID,
 // in t.Cleanup. Without a memcached binary the test skips.
-func startMemcached(t *testing.T, port int, args ...string) *memcached {
+func startMemcached(t testing.TB, port int, args ...string) *memcached {
 	t.Helper()
 	bin, err := exec.LookPath("memcached")
 	if err != nil {
@@ -105,7 +105,7 @@ func (m *memcached) kill() {
 }
 
 // stats reads the server's general stats over a plain connection.
-func (m *memcached) stats(t *testing.T) map[string]string {
+func (m *memcached) stats(t testing.TB) map[string]string {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", m.addr, time.Second)
 	require.NoError(t, err)
@@ -129,7 +129,7 @@ func (m *memcached) stats(t *testing.T) map[string]string {
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -138,7 +138,7 @@ func freePort(t *testing.T) int {
 }
 
 // onLoop runs fn on the reactor goroutine and waits for it.
-func onLoop(t *testing.T, r *reactor.Reactor, fn func()) {
+func onLoop(t testing.TB, r *reactor.Reactor, fn func()) {
 	t.Helper()
 	ran := make(chan struct{})
 	r.NextTick(func() { defer close(ran); fn() })
@@ -150,7 +150,7 @@ func onLoop(t *testing.T, r *reactor.Reactor, fn func()) {
 }
 
 // dial starts a reactor and a Client for addr on it.
-func dial(t *testing.T, addr string, opts ...Option) (*reactor.Reactor, *Client) {
+func dial(t testing.TB, addr string, opts ...Option) (*reactor.Reactor, *Client) {
 	t.Helper()
 	r := reactortest.Start(t)
 	var c *Client
@@ -168,7 +168,7 @@ func dial(t *testing.T, addr string, opts ...Option) (*reactor.Reactor, *Client)
 
 // await issues a command on the loop with start and waits for its
 // callback's result.
-func await[T any](t *testing.T, r *reactor.Reactor, start func(done func(T))) T {
+func await[T any](t testing.TB, r *reactor.Reactor, start func(done func(T))) T {
 	t.Helper()
 	ch := make(chan T, 1)
 	r.NextTick(func() { start(func(v T) { ch <- v }) })
@@ -187,26 +187,26 @@ type result[T any] struct {
 	err error
 }
 
-func doErr(t *testing.T, r *reactor.Reactor, cmd func(cb func(error))) error {
+func doErr(t testing.TB, r *reactor.Reactor, cmd func(cb func(error))) error {
 	t.Helper()
 	return await(t, r, func(done func(error)) { cmd(done) })
 }
 
-func doGet(t *testing.T, r *reactor.Reactor, c *Client, key string) result[*Item] {
+func doGet(t testing.TB, r *reactor.Reactor, c *Client, key string) result[*Item] {
 	t.Helper()
 	return await(t, r, func(done func(result[*Item])) {
 		c.Get(key, func(it *Item, err error) { done(result[*Item]{it, err}) })
 	})
 }
 
-func doGets(t *testing.T, r *reactor.Reactor, c *Client, key string) result[*Item] {
+func doGets(t testing.TB, r *reactor.Reactor, c *Client, key string) result[*Item] {
 	t.Helper()
 	return await(t, r, func(done func(result[*Item])) {
 		c.Gets(key, func(it *Item, err error) { done(result[*Item]{it, err}) })
 	})
 }
 
-func doArith(t *testing.T, r *reactor.Reactor, cmd func(cb func(uint64, error))) result[uint64] {
+func doArith(t testing.TB, r *reactor.Reactor, cmd func(cb func(uint64, error))) result[uint64] {
 	t.Helper()
 	return await(t, r, func(done func(result[uint64])) {
 		cmd(func(n uint64, err error) { done(result[uint64]{n, err}) })
@@ -214,7 +214,7 @@ func doArith(t *testing.T, r *reactor.Reactor, cmd func(cb func(uint64, error)))
 }
 
 // stats returns the Client's counters, read on the loop.
-func stats(t *testing.T, r *reactor.Reactor, c *Client) Stats {
+func stats(t testing.TB, r *reactor.Reactor, c *Client) Stats {
 	var s Stats
 	onLoop(t, r, func() { s = c.Stats() })
 	return s

@@ -27,7 +27,9 @@ func keyFor(i int) string { return fmt.Sprintf("bench:%02d", i%100) }
 var value = bytes.Repeat([]byte("v"), valueSize)
 
 // job is one run of one client, in a child process: warm up, print
-// "START", count for the duration, print "END <ops> <seconds> <errors>".
+// "START", count for the duration, print "END <ops> <seconds> <errors>
+// <commands> <writes>" (the last two: the evmachine Client's writes to its
+// connection and the commands they carried; 0 for gomemcache).
 type job struct {
 	client, op, addr string
 	conc             int
@@ -63,6 +65,7 @@ func (j job) runEvm() error {
 		var ops, errs int64
 		var startOps int64
 		var start time.Time
+		var st0 memcache.Stats
 		stopping := false
 		var issue func(i int)
 		issue = func(i int) {
@@ -92,11 +95,12 @@ func (j job) runEvm() error {
 			issue(i)
 		}
 		r.AddTimer(j.warmup, func() {
-			startOps, start = ops, time.Now()
+			startOps, start, st0 = ops, time.Now(), c.Stats()
 			fmt.Println("START")
 			r.AddTimer(j.duration, func() {
 				secs := time.Since(start).Seconds()
-				fmt.Printf("END %d %.6f %d\n", ops-startOps, secs, errs)
+				st := c.Stats()
+				fmt.Printf("END %d %.6f %d %d %d\n", ops-startOps, secs, errs, st.Commands-st0.Commands, st.Writes-st0.Writes)
 				stopping = true
 				c.Close()
 				r.Stop()
@@ -145,7 +149,7 @@ func (j job) runGomemcache() error {
 	fmt.Println("START")
 	time.Sleep(j.duration)
 	n, secs := ops.Load()-startOps, time.Since(start).Seconds()
-	fmt.Printf("END %d %.6f %d\n", n, secs, errs.Load())
+	fmt.Printf("END %d %.6f %d 0 0\n", n, secs, errs.Load())
 	stop.Store(true)
 	wg.Wait()
 	return nil

@@ -22,8 +22,8 @@ func median(ss []sample, f func(sample) float64) float64 {
 
 // cell is the medians of one client in one scenario.
 type cell struct {
-	ops, clientUs, serverUs, serverShare float64
-	errs                                 int64
+	ops, clientUs, serverUs, serverShare, perWrite float64
+	errs                                           int64
 }
 
 func cellOf(ss []sample) cell {
@@ -32,6 +32,7 @@ func cellOf(ss []sample) cell {
 		clientUs:    median(ss, sample.clientUsPerOp),
 		serverUs:    median(ss, sample.serverUsPerOp),
 		serverShare: median(ss, sample.serverShare),
+		perWrite:    median(ss, sample.perWrite),
 	}
 	for _, s := range ss {
 		c.errs += s.errs
@@ -51,13 +52,17 @@ func report(res map[runKey][]sample, env environment, rounds int, dur time.Durat
 	p("evmachine: one Client, one connection, N commands outstanding on the loop. ")
 	p("gomemcache: N goroutines, one command after the other each, N idle connections.\n\n")
 	p("Client CPU is the client process's user + system time per operation; memcached's CPU is sampled over the same window.\n\n")
-	p("| op | callers | client | ops/s | client CPU µs/op | memcached CPU µs/op | memcached CPU (share of a core) | errors |\n")
-	p("|---|---:|---|---:|---:|---:|---:|---:|\n")
+	p("| op | callers | client | ops/s | client CPU µs/op | memcached CPU µs/op | memcached CPU (share of a core) | commands per write | errors |\n")
+	p("|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, sc := range scenarios() {
 		for _, cl := range clients {
 			c := cellOf(res[runKey{cl, sc}])
-			p("| %s | %d | %s | %.0f | %.2f | %.2f | %.0f%% | %d |\n",
-				strings.ToUpper(sc.op), sc.conc, cl, c.ops, c.clientUs, c.serverUs, 100*c.serverShare, c.errs)
+			pw := "1"
+			if cl == "evmachine" {
+				pw = fmt.Sprintf("%.1f", c.perWrite)
+			}
+			p("| %s | %d | %s | %.0f | %.2f | %.2f | %.0f%% | %s | %d |\n",
+				strings.ToUpper(sc.op), sc.conc, cl, c.ops, c.clientUs, c.serverUs, 100*c.serverShare, pw, c.errs)
 		}
 	}
 	p("\n## evmachine relative to gomemcache\n\n")

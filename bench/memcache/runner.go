@@ -31,12 +31,20 @@ type sample struct {
 	errs      int64         // operations that failed
 	clientCPU time.Duration // the client process's CPU in the window
 	serverCPU time.Duration // memcached's CPU in the window
+	commands  int64         // evmachine: commands written in the window
+	writes    int64         // evmachine: writes that carried them
 }
 
 func (s sample) opsPerSec() float64     { return float64(s.ops) / s.secs }
 func (s sample) clientUsPerOp() float64 { return us(s.clientCPU) / float64(s.ops) }
 func (s sample) serverUsPerOp() float64 { return us(s.serverCPU) / float64(s.ops) }
 func (s sample) serverShare() float64   { return s.serverCPU.Seconds() / s.secs }
+func (s sample) perWrite() float64 {
+	if s.writes == 0 {
+		return 0
+	}
+	return float64(s.commands) / float64(s.writes)
+}
 
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
@@ -133,7 +141,7 @@ func runOne(mc *memcachedProc, client string, sc scenario, warmup, dur time.Dura
 			if err != nil {
 				return s, err
 			}
-			if _, err := fmt.Sscanf(line, "END %d %f %d", &s.ops, &s.secs, &s.errs); err != nil {
+			if _, err := fmt.Sscanf(line, "END %d %f %d %d %d", &s.ops, &s.secs, &s.errs, &s.commands, &s.writes); err != nil {
 				return s, fmt.Errorf("child said %q: %w", line, err)
 			}
 			s.clientCPU, s.serverCPU = c1.CPU()-c0.CPU(), m1.CPU()-m0.CPU()

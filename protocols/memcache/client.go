@@ -131,11 +131,12 @@ func (c *Client) failAll(err error) {
 
 // failSent fails the commands written on the connection with err.
 func (c *Client) failSent(err error) {
-	for c.nsent > 0 {
-		c.nsent--
-		o := c.ops.pop()
-		o.fail(err)
+	failed := make([]op, 0, c.nsent)
+	for range c.nsent {
+		failed = append(failed, c.ops.pop())
 	}
+	c.nsent, c.inflight = 0, 0
+	c.failLater(failed, err)
 }
 
 // failUnsent fails the commands that were not written yet with err.
@@ -148,8 +149,18 @@ func (c *Client) failUnsent(err error) {
 	c.ops.truncate(c.nsent)
 	c.cmds.truncate(0)
 	c.wbuf, c.woff, c.wmark = c.wbuf[:0], 0, 0
-	for i := range failed {
-		failed[i].fail(err)
+	c.failLater(failed, err)
+}
+
+// failLater calls the callbacks of ops with err on the next tick, one
+// tick each: the Client's state is settled before any of them runs, a
+// callback never runs inside the call that issued its command, and one
+// that panics (recovered by the reactor) does not keep the others from
+// running.
+func (c *Client) failLater(ops []op, err error) {
+	for i := range ops {
+		o := &ops[i]
+		c.r.NextTick(func() { o.fail(err) })
 	}
 }
 

@@ -55,7 +55,7 @@ func (c *Client) CompareAndSwap(item *Item, cb func(error)) { c.store("cas", ite
 // delete block gets found == false).
 func (c *Client) Delete(key string, cb func(error)) {
 	if !validKey(key) {
-		c.failLater(op{errCb: cb}, ErrMalformedKey)
+		c.refuse(op{errCb: cb}, ErrMalformedKey)
 		return
 	}
 	if !c.admit(op{errCb: cb}) {
@@ -82,7 +82,7 @@ func (c *Client) Decrement(key string, delta uint64, cb func(uint64, error)) {
 // there.
 func (c *Client) Touch(key string, seconds int32, cb func(error)) {
 	if !validKey(key) {
-		c.failLater(op{errCb: cb}, ErrMalformedKey)
+		c.refuse(op{errCb: cb}, ErrMalformedKey)
 		return
 	}
 	if !c.admit(op{errCb: cb}) {
@@ -120,7 +120,7 @@ func (c *Client) get(verb, key string, cb func(*Item, error)) {
 	}
 	o := op{kind: opGet, key: key, itemCb: cb}
 	if !validKey(key) {
-		c.failLater(o, ErrMalformedKey)
+		c.refuse(o, ErrMalformedKey)
 		return
 	}
 	if !c.admit(o) {
@@ -140,7 +140,7 @@ func (c *Client) getMulti(verb string, keys []string, cb func(map[string]*Item, 
 	o := op{kind: opGet, keys: append([]string(nil), keys...), multiCb: cb}
 	for _, k := range keys {
 		if !validKey(k) {
-			c.failLater(o, ErrMalformedKey)
+			c.refuse(o, ErrMalformedKey)
 			return
 		}
 	}
@@ -159,10 +159,10 @@ func (c *Client) store(verb string, it *Item, cb func(error)) {
 	o := op{kind: kindIf(cb != nil, opStore), errCb: cb}
 	switch {
 	case !validKey(it.Key):
-		c.failLater(o, ErrMalformedKey)
+		c.refuse(o, ErrMalformedKey)
 		return
 	case len(it.Value) > c.cfg.maxItemSize:
-		c.failLater(o, ErrValueTooLarge)
+		c.refuse(o, ErrValueTooLarge)
 		return
 	case !c.admit(o):
 		return
@@ -174,7 +174,7 @@ func (c *Client) store(verb string, it *Item, cb func(error)) {
 func (c *Client) arith(verb, key string, delta uint64, cb func(uint64, error)) {
 	o := op{kind: kindIf(cb != nil, opArith), numCb: cb}
 	if !validKey(key) {
-		c.failLater(o, ErrMalformedKey)
+		c.refuse(o, ErrMalformedKey)
 		return
 	}
 	if !c.admit(o) {
@@ -189,22 +189,22 @@ func (c *Client) arith(verb, key string, delta uint64, cb func(uint64, error)) {
 func (c *Client) admit(o op) bool {
 	switch {
 	case c.closed:
-		c.failLater(o, c.closeErr)
+		c.refuse(o, c.closeErr)
 		return false
 	case !c.Connected() && c.cmds.len() >= c.cfg.maxQueued:
 		err := ErrNotConnected
 		if c.lastErr != nil {
 			err = wrapNotConnected(c.lastErr)
 		}
-		c.failLater(o, err)
+		c.refuse(o, err)
 		return false
 	}
 	return true
 }
 
-// failLater calls o's callback with err on the next tick, so that a
+// refuse calls o's callback with err on the next tick, so that a
 // callback never runs inside the call that issued its command.
-func (c *Client) failLater(o op, err error) {
+func (c *Client) refuse(o op, err error) {
 	c.r.NextTick(func() { o.fail(err) })
 }
 

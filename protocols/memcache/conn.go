@@ -90,10 +90,6 @@ func (c *Client) lose(reason error) {
 		return
 	}
 	c.failSent(err)
-	c.inflight = 0
-	if c.closed || c.conn != nil {
-		return // a callback closed the Client or reconnected it
-	}
 	d := c.backoff
 	c.backoff = min(2*c.backoff, max(c.cfg.reconnectMax, c.cfg.reconnectMin))
 	c.retry = c.r.AddTimer(d, c.reconnect)

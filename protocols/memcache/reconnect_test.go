@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/evmachine/evmachine/reactor"
 )
 
 // TestServerKilledAndRestartedUnderTraffic keeps commands flowing while
@@ -90,4 +92,28 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		require.True(t, time.Now().Before(deadline), "watchdog: %s", what)
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestPanickingCallback: a callback that panics closes the connection
+// (the reactor contains the panic); the commands behind it fail clearly
+// and the Client reconnects and serves the next ones.
+func TestPanickingCallback(t *testing.T) {
+	m := startMemcached(t, 0)
+	r, c := dial(t, m.addr, WithReconnect(10*time.Millisecond, 50*time.Millisecond))
+	require.NoError(t, doErr(t, r, set(c, "k", "v")))
+	errs := make(chan error, 2)
+	onLoop(t, r, func() {
+		c.Get("k", func(*Item, error) { panic("boom") })
+		c.Get("k", func(_ *Item, err error) { errs <- err })
+	})
+	select {
+	case err := <-errs:
+		assert.ErrorIs(t, err, ErrConnectionLost)
+		assert.ErrorIs(t, err, reactor.ErrPanic)
+	case <-time.After(watchdog):
+		require.FailNow(t, "watchdog")
+	}
+	got := doGet(t, r, c, "k")
+	require.NoError(t, got.err)
+	assert.Equal(t, "v", string(got.v.Value))
 }

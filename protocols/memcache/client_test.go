@@ -3,7 +3,12 @@ package memcache
 import (
 	"bytes"
 	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -218,4 +223,33 @@ func TestCloseFailsPendingAndLater(t *testing.T) {
 		}
 	}
 	onLoop(t, r, func() { assert.False(t, c.Connected()) })
+}
+
+func TestUnixSocket(t *testing.T) {
+	bin, err := exec.LookPath("memcached")
+	if err != nil {
+		t.Skip("memcached is not installed")
+	}
+	dir, err := os.MkdirTemp("", "mc") // short: a socket path is at most 108 bytes
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777) // memcached runs as nobody when started by root
+	path := filepath.Join(dir, "mc.sock")
+	args := []string{"-s", path, "-U", "0"}
+	if os.Geteuid() == 0 {
+		args = append(args, "-u", "nobody")
+	}
+	cmd := exec.Command(bin, args...)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	waitUntil(t, "memcached listens on its socket", func() bool {
+		c, err := net.Dial("unix", path)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	r, c := dial(t, path)
+	require.NoError(t, doErr(t, r, set(c, "k", "over unix")))
+	assert.Equal(t, "over unix", string(doGet(t, r, c, "k").v.Value))
 }

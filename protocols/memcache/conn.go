@@ -84,7 +84,11 @@ func (c *Client) lose(reason error) {
 		c.shut(err) // the reactor is gone: nothing to reconnect on
 		return
 	}
-	c.cfg.logger.Info("memcache: connection lost", "addr", c.addr, "err", err, "failed", c.nsent)
+	if h != nil && h.established {
+		c.cfg.logger.Warn("memcache: connection lost", "addr", c.addr, "err", err, "failed", c.nsent)
+	} else {
+		c.cfg.logger.Debug("memcache: connect failed", "addr", c.addr, "err", err)
+	}
 	if c.cfg.reconnectMin <= 0 {
 		c.shut(err)
 		return

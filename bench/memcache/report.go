@@ -81,6 +81,18 @@ func report(res map[runKey][]sample, env environment, rounds int, dur time.Durat
 		p("memcached used %.0f%% of a core for evmachine (%.2f µs/op) and %.0f%% for gomemcache (%.2f µs/op)%s.\n",
 			100*e.serverShare, e.serverUs, 100*g.serverShare, g.serverUs, bound(e))
 	}
+	p("\n## Reading the figures\n\n")
+	p("- At 1 caller both clients wait for each reply before the next command: the figure is the loopback round trip, ")
+	p("and both pay a write, a read and a wake-up per operation.\n")
+	p("- With more callers gomemcache still pays a write and a read per operation, on as many connections as goroutines; ")
+	p("evmachine writes the commands of a loop iteration together on one connection (the commands-per-write column), ")
+	p("so its CPU per operation falls as the batches grow. The batch is what the replies of one read let the callbacks issue: ")
+	p("the pipeline is as deep as memcached's answers are large.\n")
+	p("- memcached runs with one worker thread, so it can use at most one core; the share of a core says how close it came. ")
+	p("Client, memcached and the rest of the machine share %d CPUs.\n", env.cpus)
+	p("- The evmachine client keeps at most 32 KiB of commands unanswered (WithMaxPipelineBytes): an unbounded pipeline of ")
+	p("SETs overran memcached's socket receive queue on loopback, the kernel dropped segments and the connection stalled ")
+	p("for retransmission timeouts.\n")
 	return b.String()
 }
 

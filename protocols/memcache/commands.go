@@ -4,8 +4,8 @@ package memcache
 // runs there later, never inside the call: with the reply, or with an
 // error (a malformed key or an oversized value, refused before sending; a
 // closed Client; a lost connection or a timeout). Commands issued in one
-// loop iteration go out in one write, and replies are matched to them in
-// order.
+// loop iteration go out together (see the package doc for the bounds), and
+// replies are matched to them in order.
 //
 // As in EventMachine's client, a storage, delete, incr, decr, touch or
 // flush_all command given a nil callback is sent with "noreply": the

@@ -22,9 +22,14 @@
 // connection fails the commands waiting on it with ErrConnectionLost.
 //
 // Pipelining: the commands issued in one loop iteration are appended to one
-// buffer, written in one write at the next tick, and their replies are
-// parsed as they come. A thousand outstanding commands cost one connection
-// and a few writes and reads per iteration.
+// buffer and written in one write at the next tick, and their replies are
+// parsed as they come. Two bounds shape the batches: at most
+// WithMaxPipelineBytes (32 KiB) of commands wait for replies at the server,
+// so that its socket's receive queue is never overrun; and while the server
+// has more than twice as many commands to answer as wait in the Client,
+// new ones are held until replies arrive, so that a deep pipeline goes out
+// in a few large writes rather than many small ones. A thousand outstanding
+// commands cost one connection and a few writes and reads per iteration.
 //
 // The package has two layers, as every protocol here. ParseReply is the
 // pure parser: bytes in, one reply and the bytes it took out, or

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -207,4 +208,59 @@ func TestRefusedConnect(t *testing.T) {
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	err = doGet(t, r, c, "k").err
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED, "later commands fail with the same error")
+}
+
+// TestHoldWhileServerBusy: a command issued while the server has more than
+// twice as many to answer is held until replies arrive, then sent.
+func TestHoldWhileServerBusy(t *testing.T) {
+	answer := make(chan struct{})
+	got := make(chan string, 16)
+	addr := fakeServer(t, func(c net.Conn, br *bufio.Reader) {
+		for i := 0; ; i++ {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			got <- line
+			if i == 9 {
+				<-answer // the first ten are answered together, on demand
+				io.WriteString(c, strings.Repeat("END\r\n", 10))
+			}
+			if i == 10 {
+				io.WriteString(c, "END\r\n")
+			}
+		}
+	})
+	r, c := dial(t, addr)
+	done := make(chan error, 11)
+	onLoop(t, r, func() {
+		for range 10 {
+			c.Get("k", func(_ *Item, err error) { done <- err })
+		}
+	})
+	for range 10 {
+		select {
+		case <-got:
+		case <-time.After(watchdog):
+			require.FailNow(t, "watchdog: the first ten did not arrive")
+		}
+	}
+	onLoop(t, r, func() { c.Get("k", func(_ *Item, err error) { done <- err }) })
+	onLoop(t, r, func() {}) // the tick that would have flushed it has run
+	select {
+	case line := <-got:
+		require.FailNow(t, "sent while the server was busy", line)
+	case <-time.After(100 * time.Millisecond):
+	}
+	assert.Equal(t, 1, stats(t, r, c).Pending-10)
+	close(answer)
+	for range 11 {
+		select {
+		case err := <-done:
+			assert.ErrorIs(t, err, ErrCacheMiss)
+		case <-time.After(watchdog):
+			require.FailNow(t, "watchdog")
+		}
+	}
+	assert.Equal(t, uint64(2), stats(t, r, c).Writes)
 }

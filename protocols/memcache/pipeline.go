@@ -27,11 +27,21 @@ func (c *Client) queued(o op) {
 // that fit in the pipeline's window (WithMaxPipelineBytes): the bytes sent
 // and not answered stay under it, so that the server's receive queue is
 // never flooded. The rest goes out as replies make room.
+//
+// While the server has more than twice as many commands to answer as wait
+// here, the new ones are held until replies arrive (ReceiveData flushes
+// again). The server has work queued all along, and a command's reply comes
+// after those of the commands before it anyway; without this, a deep
+// pipeline of small replies degenerates into a write and a read for every
+// few commands on both sides.
 func (c *Client) flush() {
 	c.flushWait = false
 	h := c.conn
 	if h == nil || !h.established || c.cmds.len() == 0 {
 		return
+	}
+	if c.nsent > 2*c.cmds.len() {
+		return // the server has plenty to answer: let the batch grow (see below)
 	}
 	budget := c.cfg.maxPipeline - c.inflight
 	n, k, replied := 0, 0, 0

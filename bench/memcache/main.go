@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 )
 
@@ -57,6 +58,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	env.loadAfter = loadAverage()
 	md := report(res, env, *rounds, *duration)
 	fmt.Print(md)
 	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
@@ -94,13 +96,28 @@ func defaultOut() string {
 type environment struct {
 	date, goVersion, memcached string
 	cpus                       int
+	loadBefore, loadAfter      string // /proc/loadavg's 1-minute average at the start and end of the run
+}
+
+// loadAverage returns the 1-minute load average ("?" where there is none).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func newEnvironment(memcachedVersion string) environment {
 	return environment{
-		date:      time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		goVersion: runtime.Version(),
-		memcached: memcachedVersion,
-		cpus:      runtime.NumCPU(),
+		date:       time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		goVersion:  runtime.Version(),
+		memcached:  memcachedVersion,
+		cpus:       runtime.NumCPU(),
+		loadBefore: loadAverage(),
 	}
 }

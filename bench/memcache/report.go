@@ -46,7 +46,8 @@ func report(res map[runKey][]sample, env environment, rounds int, dur time.Durat
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("# memcached clients: evmachine vs bradfitz/gomemcache\n\n")
 	p("Written by `go run ./bench/memcache` (bench/memcache/main.go says how it measures). ")
-	p("%s; %s; %d CPUs; memcached %s with one worker thread (`-t 1`). ", env.date, env.goVersion, env.cpus, env.memcached)
+	p("%s; %s; %d CPUs (load average %s at the start, %s at the end: the machine is shared); memcached %s with one worker thread (`-t 1`). ",
+		env.date, env.goVersion, env.cpus, env.loadBefore, env.loadAfter, env.memcached)
 	p("GET and SET of 64-byte values (100 keys); each figure is the median of %d runs of %v, ", rounds, dur)
 	p("the clients interleaved in each round, each run in its own process. ")
 	p("evmachine: one Client, one connection, N commands outstanding on the loop. ")
@@ -78,8 +79,9 @@ func report(res map[runKey][]sample, env environment, rounds int, dur time.Durat
 		e, g := cellOf(res[runKey{"evmachine", sc}]), cellOf(res[runKey{"gomemcache", sc}])
 		p("- %s: ops/s %.0f vs %.0f (%s); client CPU %.2f vs %.2f µs/op, %.2fx (%s). ",
 			strings.ToUpper(op), e.ops, g.ops, verdict(e.ops >= g.ops), e.clientUs, g.clientUs, e.clientUs/g.clientUs, verdict(e.clientUs <= g.clientUs/2))
-		p("memcached used %.0f%% of a core for evmachine (%.2f µs/op) and %.0f%% for gomemcache (%.2f µs/op)%s.\n",
-			100*e.serverShare, e.serverUs, 100*g.serverShare, g.serverUs, bound(e))
+		p("memcached used %.0f%% of a core for evmachine (%.2f µs/op) and %.0f%% for gomemcache (%.2f µs/op); ",
+			100*e.serverShare, e.serverUs, 100*g.serverShare, g.serverUs)
+		p("the evmachine client used %.0f%% of a core%s.\n", e.ops*e.clientUs/1e4, bound(e))
 	}
 	p("\n## Reading the figures\n\n")
 	p("- At 1 caller both clients wait for each reply before the next command: the figure is the loopback round trip, ")
@@ -104,11 +106,16 @@ func verdict(ok bool) string {
 	return "not met"
 }
 
-// bound says whether memcached's one worker thread was the limit of the
-// evmachine run: it is when it used nearly a whole core.
+// bound says what limited the evmachine run: memcached's one worker
+// thread when it used nearly a whole core, the client's one loop when it
+// did, else neither.
 func bound(e cell) string {
-	if e.serverShare >= 0.9 {
-		return "; with evmachine, memcached's single worker thread was saturated: it was the limit"
+	client := e.ops * e.clientUs / 1e6
+	switch {
+	case e.serverShare >= 0.9:
+		return "; memcached's single worker thread was saturated: it was the limit"
+	case client >= 0.9:
+		return "; the client's loop was saturated: it was the limit"
 	}
-	return ""
+	return "; neither process used a whole core: the run was bound by wake-ups (each read of replies waits for memcached's next write) and by the machine's other load"
 }

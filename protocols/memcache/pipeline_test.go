@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/evmachine/evmachine/internal/reactortest"
 )
 
 // TestPipelineOneWritePerIteration issues 2,000 commands (about 40 KB) in
@@ -67,8 +69,7 @@ func TestPipelineOneWritePerIteration(t *testing.T) {
 // as EventMachine's client allows: they go out when the connect completes.
 func TestCommandsWaitForConnection(t *testing.T) {
 	m := startMemcached(t, 0)
-	r, c := dial(t, m.addr)
-	_ = c
+	r := reactortest.Start(t)
 	res := make(chan error, 2)
 	onLoop(t, r, func() {
 		c2, err := Dial(r, m.addr)

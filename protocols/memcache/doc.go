@@ -19,7 +19,11 @@
 // errors instead of silence: a missing key is ErrCacheMiss (as
 // bradfitz/gomemcache names it; EventMachine yields nil), the server's
 // ERROR, CLIENT_ERROR and SERVER_ERROR are a *ServerError, a lost
-// connection fails the commands waiting on it with ErrConnectionLost.
+// connection fails the commands waiting on it with ErrConnectionLost. Where
+// EventMachine's get silently turned whitespace in a key into "_", a
+// malformed key here fails the command with ErrMalformedKey; where its
+// delete block got found == false, the callback here gets ErrCacheMiss; its
+// fixed 1 s reconnect delay is a backoff here.
 //
 // Pipelining: the commands issued in one loop iteration are appended to one
 // buffer and written in one write at the next tick, and their replies are

@@ -226,10 +226,7 @@ func TestCloseFailsPendingAndLater(t *testing.T) {
 }
 
 func TestUnixSocket(t *testing.T) {
-	bin, err := exec.LookPath("memcached")
-	if err != nil {
-		t.Skip("memcached is not installed")
-	}
+	bin := memcachedBinary(t)
 	dir, err := os.MkdirTemp("", "mc") // short: a socket path is at most 108 bytes
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })

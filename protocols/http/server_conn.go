@@ -37,6 +37,11 @@ type serverConn struct {
 	mem     int64       // body memory reserved for the request being read
 	stream  *BodyStream // the streamed body being read
 
+	// Hijack (server_hijack.go): once hijacked is set, every callback of
+	// the Conn goes to it; rest is what follows the request being served.
+	hijacked reactor.Handler
+	rest     []byte
+
 	// Timeouts: one timer, armed lazily (see server_timeouts.go).
 	tm        *timer.Timer
 	tmAt      time.Time // when tm fires; zero while not armed
@@ -80,7 +85,11 @@ func (sc *serverConn) PostInit(c *reactor.Conn) {
 func (sc *serverConn) ConnectionCompleted(*reactor.Conn) {}
 
 // ReceiveData parses what arrived and serves every complete request.
-func (sc *serverConn) ReceiveData(_ *reactor.Conn, data []byte) {
+func (sc *serverConn) ReceiveData(c *reactor.Conn, data []byte) {
+	if sc.hijacked != nil {
+		sc.hijacked.ReceiveData(c, data)
+		return
+	}
 	if !sc.reading() {
 		return // the connection is finishing its answers; later requests are ignored
 	}
@@ -109,6 +118,9 @@ func (sc *serverConn) run(data []byte) {
 			break
 		}
 		data = rest
+	}
+	if sc.hijacked != nil {
+		return
 	}
 	if sc.paused && len(sc.input) == 0 && sc.reading() && !sc.mustWait() {
 		sc.paused = false
@@ -140,7 +152,9 @@ func (sc *serverConn) consume(data []byte) []byte {
 		case serverNeedRoom:
 			sc.grow(ev.n)
 		case serverGotRequest:
+			sc.rest = data
 			sc.onRequest(ev.req)
+			sc.rest = nil
 		case serverGotError:
 			sc.refuse(ev.err)
 		}
@@ -186,7 +200,7 @@ func (sc *serverConn) resume() {
 // reading reports whether the connection still reads: new requests, or
 // the body of the streamed request once it is closing.
 func (sc *serverConn) reading() bool {
-	return !sc.closed && (!sc.closing || sc.stream != nil)
+	return sc.hijacked == nil && !sc.closed && (!sc.closing || sc.stream != nil)
 }
 
 // earlierPending reports whether answers to requests before the one being

@@ -109,7 +109,13 @@ func (sc *serverConn) stopMemWait() {
 
 // OutboundDrained resumes a connection paused for its backlog and tells
 // the answer being sent.
-func (sc *serverConn) OutboundDrained(*reactor.Conn) {
+func (sc *serverConn) OutboundDrained(c *reactor.Conn) {
+	if sc.hijacked != nil {
+		if d, ok := sc.hijacked.(reactor.Drainer); ok {
+			d.OutboundDrained(c)
+		}
+		return
+	}
 	sc.resume()
 	sc.notifyDrained()
 }
@@ -117,7 +123,15 @@ func (sc *serverConn) OutboundDrained(*reactor.Conn) {
 // PeerClosedWrite: the client sent FIN. Requests already received are
 // answered (also those kept while paused), then the connection closes;
 // answers under way are told (OnClose).
-func (sc *serverConn) PeerClosedWrite(*reactor.Conn) {
+func (sc *serverConn) PeerClosedWrite(c *reactor.Conn) {
+	if sc.hijacked != nil {
+		if hc, ok := sc.hijacked.(reactor.HalfCloser); ok {
+			hc.PeerClosedWrite(c)
+		} else {
+			c.CloseAfterWriting()
+		}
+		return
+	}
 	sc.eof = true
 	for _, w := range slices.Clone(sc.queue) { // OnClose may end answers
 		w.clientGone(io.EOF)
@@ -149,10 +163,14 @@ func (sc *serverConn) atEOF() {
 // Unbind ends every pending answer: their writes fail from now on, their
 // OnClose callbacks run, each request's context is cancelled and the body
 // memory they held is given back.
-func (sc *serverConn) Unbind(_ *reactor.Conn, reason error) {
+func (sc *serverConn) Unbind(c *reactor.Conn, reason error) {
 	sc.closed, sc.closing = true, true
 	if sc.cancel != nil {
 		sc.cancel()
+	}
+	if h := sc.hijacked; h != nil {
+		h.Unbind(c, reason)
+		return
 	}
 	if sc.tm != nil {
 		sc.tm.Cancel()

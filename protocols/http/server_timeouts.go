@@ -65,6 +65,9 @@ func (sc *serverConn) deadline() (time.Time, serverPhase) {
 // updateTimer makes sure the timer fires no later than the current
 // deadline.
 func (sc *serverConn) updateTimer() {
+	if sc.hijacked != nil {
+		return
+	}
 	at, _ := sc.deadline()
 	if at.IsZero() || (!sc.tmAt.IsZero() && !at.Before(sc.tmAt)) {
 		return
@@ -85,7 +88,7 @@ func (sc *serverConn) updateTimer() {
 func (sc *serverConn) onTimer() {
 	sc.tmAt = time.Time{}
 	at, ph := sc.deadline()
-	if at.IsZero() || sc.closed {
+	if at.IsZero() || sc.closed || sc.hijacked != nil {
 		return
 	}
 	now := sc.c.Reactor().Now()

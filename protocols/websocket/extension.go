@@ -70,9 +70,11 @@ func acceptDeflate(h http.Header, noTakeover bool) (string, *deflate) {
 	return "", nil
 }
 
-// deflateOffer is what a client offers.
+// deflateOffer is what a client offers. It does not offer
+// client_max_window_bits: compress/flate cannot compress with a window
+// below 32 KiB, so the server must not be invited to ask for one.
 func deflateOffer(noTakeover bool) string {
-	s := "permessage-deflate; client_max_window_bits"
+	s := "permessage-deflate"
 	if noTakeover {
 		s += "; server_no_context_takeover; client_no_context_takeover"
 	}

@@ -118,7 +118,9 @@ func TestReaderTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mk := func() *Reader { return &Reader{Role: tt.role, AllowRSV1: tt.rsv1, MaxFrame: tt.max, MaxMessage: tt.max} }
+			mk := func() *Reader {
+				return &Reader{Role: tt.role, AllowRSV1: tt.rsv1, MaxFrame: tt.max, MaxMessage: tt.max}
+			}
 			g := feedAll(t, mk, tt.in)
 			assert.Equal(t, tt.code, g.code)
 			if tt.code == 0 {

@@ -78,10 +78,7 @@ func (c *Conn) sendControl(op Opcode, payload []byte) error {
 func (c *Conn) writeFrame(op Opcode, rsv byte, payload []byte) {
 	var key *[4]byte
 	if c.role == RoleClient {
-		var k [4]byte
-		v := rand.Uint32()
-		k[0], k[1], k[2], k[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-		key = &k
+		key = newMaskKey()
 	}
 	c.wbuf = AppendFrame(c.wbuf[:0], true, op, rsv, key, payload)
 	c.rc.Write(c.wbuf)
@@ -95,4 +92,42 @@ func (cfg *Config) compressMin() int {
 		return cfg.CompressMin
 	}
 	return 128
+}
+
+// SendFragmented sends one message (OpText or OpBinary) as one frame per
+// part, in order: a message produced in pieces, or a test of a peer's
+// reassembly. It is never compressed.
+func (c *Conn) SendFragmented(op Opcode, parts ...[]byte) error {
+	if op != OpText && op != OpBinary {
+		return protoErr(CloseProtocolError, "SendFragmented of opcode %#x", byte(op))
+	}
+	if !c.opened || c.sentClose || c.done || c.rc.Closed() {
+		return ErrClosed
+	}
+	if len(parts) == 0 {
+		parts = [][]byte{nil}
+	}
+	var key *[4]byte
+	for i, p := range parts {
+		frameOp := op
+		if i > 0 {
+			frameOp = OpContinuation
+		}
+		if c.role == RoleClient {
+			key = newMaskKey()
+		}
+		c.wbuf = AppendFrame(c.wbuf[:0], i == len(parts)-1, frameOp, 0, key, p)
+		c.rc.Write(c.wbuf)
+	}
+	if cap(c.wbuf) > scratchMax {
+		c.wbuf = nil
+	}
+	return nil
+}
+
+// newMaskKey returns a fresh masking key (math/rand/v2's ChaCha8-based
+// generator: unpredictable to the page's script, as RFC 6455 10.3 asks).
+func newMaskKey() *[4]byte {
+	v := rand.Uint32()
+	return &[4]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
 }

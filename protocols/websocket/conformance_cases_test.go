@@ -59,7 +59,10 @@ func coreCases() []acase {
 	})
 	add("2.6", pingCase(repeatTo(125, "\xfe"), 1))
 	add("2.7", func(p *peer) string { p.sendFrame(true, OpPong, nil); return p.expectEcho() })
-	add("2.8", func(p *peer) string { p.sendFrame(true, OpPong, []byte("unsolicited pong payload")); return p.expectEcho() })
+	add("2.8", func(p *peer) string {
+		p.sendFrame(true, OpPong, []byte("unsolicited pong payload"))
+		return p.expectEcho()
+	})
 	add("2.9", func(p *peer) string {
 		p.sendFrame(true, OpPong, []byte("unsolicited pong payload"))
 		p.sendFrame(true, OpPing, []byte("ping payload"))
@@ -263,7 +266,10 @@ func utf8Cases() []acase {
 	add("6.2.3", perOctet(hello))
 	add("6.2.4", perOctet("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"))
 	bad := "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64\x69\x74\x65\x64"
-	add("6.3.1", func(p *peer) string { p.sendFrame(true, OpText, []byte(bad)); return p.expectFail(nil, CloseInvalidPayload) })
+	add("6.3.1", func(p *peer) string {
+		p.sendFrame(true, OpText, []byte(bad))
+		return p.expectFail(nil, CloseInvalidPayload)
+	})
 	add("6.3.2", perOctet(bad))
 	// 6.4: fail fast. The invalid octet goes out, then a pause: a close
 	// before the rest is sent is OK, a close only after it NON-STRICT.

@@ -66,7 +66,9 @@ func (p *peer) send(b []byte, chop int) {
 	}
 }
 
-func (p *peer) sendFrame(fin bool, op Opcode, payload []byte) { p.send(p.frame(fin, op, 0, payload), 0) }
+func (p *peer) sendFrame(fin bool, op Opcode, payload []byte) {
+	p.send(p.frame(fin, op, 0, payload), 0)
+}
 
 func (p *peer) sendClose(code uint16, reason string) {
 	p.sentClose = true
@@ -257,9 +259,9 @@ func describe(evs []Event) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-func text(s string) Event   { return Event{Op: OpText, Payload: []byte(s)} }
-func bin(b []byte) Event { return Event{Op: OpBinary, Payload: b} }
-func pong(s string) Event   { return Event{Op: OpPong, Payload: []byte(s)} }
+func text(s string) Event { return Event{Op: OpText, Payload: []byte(s)} }
+func bin(b []byte) Event  { return Event{Op: OpBinary, Payload: b} }
+func pong(s string) Event { return Event{Op: OpPong, Payload: []byte(s)} }
 
 // agentConfig is the echo agent's configuration (Autobahn's "echo" test
 // agent): everything received is sent back as it came.

@@ -43,7 +43,9 @@ func runCases(t *testing.T, cases []acase, connect func(t *testing.T) *peer) {
 	for s := range counts {
 		secs = append(secs, s)
 	}
-	sort.Slice(secs, func(i, j int) bool { return len(secs[i]) < len(secs[j]) || len(secs[i]) == len(secs[j]) && secs[i] < secs[j] })
+	sort.Slice(secs, func(i, j int) bool {
+		return len(secs[i]) < len(secs[j]) || len(secs[i]) == len(secs[j]) && secs[i] < secs[j]
+	})
 	for _, s := range secs {
 		t.Logf("section %s: %v", s, fmt.Sprint(counts[s]))
 	}

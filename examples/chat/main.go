@@ -5,6 +5,11 @@
 //	go run ./examples/chat                  # 127.0.0.1:8082
 //	go run ./examples/chat -addr :9000
 //	nc 127.0.0.1 8082                       # then type; try /nick NAME, /who, /quit
+//	go run ./examples/chat -web 127.0.0.1:8086   # and open http://127.0.0.1:8086/
+//
+// With -web, the server also serves a one-page web client whose browsers
+// share the room with the nc clients (their WebSocket is /ws; each text
+// message is a line).
 //
 // A client that stops reading is dropped once more than -max-outbound
 // bytes are queued for it, so one stuck client cannot grow the server's
@@ -30,16 +35,17 @@ func main() {
 	maxOut := flag.Int("max-outbound", 1<<20, "bytes queued for one client before it is dropped as too slow")
 	maxLine := flag.Int("max-line", 8<<10, "longest line a client may send, in bytes")
 	grace := flag.Duration("grace", 10*time.Second, "how long a graceful stop may take")
+	web := flag.String("web", "", "also serve the web chat (page and WebSocket) on this address, e.g. 127.0.0.1:8086")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := config{maxLine: max(*maxLine, 1), maxOutbound: max(*maxOut, 1)}
-	if err := run(log, *addr, cfg, *grace); err != nil {
+	if err := run(log, *addr, *web, cfg, *grace); err != nil {
 		log.Error("chat", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, addr string, cfg config, grace time.Duration) error {
+func run(log *slog.Logger, addr, web string, cfg config, grace time.Duration) error {
 	r, err := reactor.New(reactor.WithLogger(log))
 	if err != nil {
 		return err
@@ -50,6 +56,13 @@ func run(log *slog.Logger, addr string, cfg config, grace time.Duration) error {
 		return err
 	}
 	log.Info("chat server listening", "addr", l.Addr().String(), "pid", os.Getpid())
+	if web != "" {
+		_, wl, err := s.listenWeb(web)
+		if err != nil {
+			return err
+		}
+		log.Info("web chat listening", "url", "http://"+wl.Addr().String()+"/")
+	}
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

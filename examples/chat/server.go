@@ -34,11 +34,12 @@ type server struct {
 	closing bool // Shutdown announced: no more broadcasts
 }
 
-// client is one connection's handler.
+// client is one member of the room: a TCP connection (its reactor.Handler)
+// or a browser's WebSocket (web.go), behind the transport.
 type client struct {
 	reactor.BaseHandler
 	s     *server
-	c     *reactor.Conn
+	c     transport
 	name  string
 	sub   uint64
 	lines lineSplitter
@@ -89,8 +90,11 @@ func (s *server) broadcast(from *client, format string, args ...any) {
 	}
 }
 
-// PostInit names the new client and lets the room know.
-func (cl *client) PostInit(c *reactor.Conn) {
+// PostInit joins a TCP client.
+func (cl *client) PostInit(c *reactor.Conn) { cl.join(tcpTransport{c}) }
+
+// join names the new client and lets the room know.
+func (cl *client) join(c transport) {
 	s := cl.s
 	cl.c = c
 	for {
@@ -108,7 +112,7 @@ func (cl *client) PostInit(c *reactor.Conn) {
 	})
 	cl.sendf("* welcome to evmachine chat, you are %s; commands: /nick NAME, /who, /quit\n", cl.name)
 	s.broadcast(cl, "* %s joined\n", cl.name)
-	s.log.Debug("chat: joined", "name", cl.name, "remote", c.RemoteAddr())
+	s.log.Debug("chat: joined", "name", cl.name, "remote", c.remote())
 }
 
 // ReceiveData splits the input into lines and handles each.
@@ -127,8 +131,11 @@ func (cl *client) ReceiveData(c *reactor.Conn, data []byte) {
 	}
 }
 
-// Unbind leaves the room.
-func (cl *client) Unbind(_ *reactor.Conn, reason error) {
+// Unbind: a TCP client leaves the room.
+func (cl *client) Unbind(_ *reactor.Conn, reason error) { cl.leave(reason) }
+
+// leave takes the client out of the room.
+func (cl *client) leave(reason error) {
 	s := cl.s
 	s.room.Unsubscribe(cl.sub)
 	delete(s.names, cl.name)
@@ -158,7 +165,7 @@ func (cl *client) handleLine(line []byte) {
 	case cmd == "/quit":
 		cl.quit = true
 		cl.sendf("* bye\n")
-		cl.c.CloseAfterWriting()
+		cl.c.closeAfterWriting()
 	case strings.HasPrefix(cmd, "/"):
 		cl.sendf("! unknown command %s; commands: /nick NAME, /who, /quit\n", cmd)
 	default:
@@ -195,14 +202,14 @@ func (cl *client) sendf(format string, args ...any) {
 // the server buffer without bound. Close discards the queued bytes at once.
 func (cl *client) send(p []byte) {
 	c := cl.c
-	if c.Closed() {
+	if c.closed() {
 		return
 	}
-	c.Write(p)
-	if c.OutboundSize() > cl.s.cfg.maxOutbound && !cl.slow {
+	c.write(p)
+	if c.outbound() > cl.s.cfg.maxOutbound && !cl.slow {
 		cl.slow = true
 		cl.s.log.Warn("chat: dropping a client that does not read", "name", cl.name,
-			"queued", c.OutboundSize(), "limit", cl.s.cfg.maxOutbound)
-		c.Close()
+			"queued", c.outbound(), "limit", cl.s.cfg.maxOutbound)
+		c.closeNow()
 	}
 }

@@ -20,6 +20,10 @@ const (
 	DefaultMaxMessage = 32 << 20
 )
 
+// keepMessageBuffer is the largest reassembly buffer a Reader keeps
+// between messages.
+const keepMessageBuffer = 64 << 10
+
 // Event is what a Reader delivers: a whole data message (OpText, OpBinary)
 // or a control frame (OpClose, OpPing, OpPong). Payload is valid until the
 // next call of Next; Compressed marks a message sent with RSV1 under
@@ -151,6 +155,9 @@ func (r *Reader) header(data []byte) (int, error) {
 		r.ctl = r.ctl[:0]
 	} else if h.Op != OpContinuation {
 		r.msgOp, r.msgComp, r.checked = h.Op, h.Rsv&0x4 != 0, 0
+		if cap(r.msg) > keepMessageBuffer {
+			r.msg = nil // an idle connection does not keep a large message's buffer
+		}
 		r.msg = r.msg[:0]
 	}
 	return hn - prev, nil

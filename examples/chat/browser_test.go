@@ -165,7 +165,9 @@ func (s *cdp) call(method string, params any) json.RawMessage {
 // as JSON.
 func (s *cdp) eval(expr string) string {
 	s.t.Helper()
-	var res struct{ Result struct{ Value json.RawMessage } }
+	var res struct {
+		Result struct{ Value json.RawMessage }
+	}
 	require.NoError(s.t, json.Unmarshal(s.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &res))
 	return string(res.Result.Value)
 }

@@ -73,7 +73,8 @@ func closeCases() []acase {
 
 // perfCases are section 9 (limits and performance) and section 10.
 // short leaves out the 8 MiB and 16 MiB messages and runs 100 instead of
-// 1000 messages in 9.7 and 9.8 (go test -short).
+// 1000 messages in 9.7 and 9.8 (go test -short, and under the race
+// detector, which makes them ten times slower).
 func perfCases(short bool) []acase {
 	var cs []acase
 	add := func(id string, run func(p *peer) string) { cs = append(cs, acase{id, run}) }

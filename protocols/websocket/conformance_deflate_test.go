@@ -13,8 +13,8 @@ import (
 // Sections 12 and 13: permessage-deflate. Autobahn sends 1000 messages
 // per case, cut from five files it ships (JSON, a bitmap, Goethe's Faust,
 // HTML, a PDF); these mirrors generate data of the same five kinds and
-// send compressionCount messages per case (10; 3 with -short), which
-// keeps the suite within a minute or two under the race detector.
+// send compressionCount messages per case (10; 3 with -short or under the
+// race detector).
 
 const verdictUnimplemented = "UNIMPLEMENTED"
 
@@ -192,7 +192,7 @@ func paramsOf(id string) (prm struct {
 
 func TestConformanceDeflateServer(t *testing.T) {
 	_, addr := listenEcho(t, agentConfig(true))
-	count := compressionCount(testing.Short())
+	count := compressionCount(testing.Short() || raceEnabled)
 	runCases(t, append(section12(count), section13(count)...), func(t *testing.T, id string) *peer {
 		if strings.HasPrefix(id, "12.") {
 			return serverPeer(t, addr, "permessage-deflate")
@@ -203,7 +203,7 @@ func TestConformanceDeflateServer(t *testing.T) {
 
 func TestConformanceDeflateClient(t *testing.T) {
 	r := startReactor(t, func(*reactor.Reactor) {})
-	count := compressionCount(testing.Short())
+	count := compressionCount(testing.Short() || raceEnabled)
 	runCases(t, append(section12(count), section13(count)...), func(t *testing.T, id string) *peer {
 		if strings.HasPrefix(id, "12.") {
 			return clientPeer(t, r, agentConfig(true), func(h http.Header) (string, *deflate) { return acceptDeflate(h, false) })

@@ -55,12 +55,12 @@ func runCases(t *testing.T, cases []acase, connect func(t *testing.T, id string)
 // evmachine's server with the echo agent.
 func TestConformanceServer(t *testing.T) {
 	_, addr := listenEcho(t, agentConfig(false))
-	runCases(t, allCases(testing.Short()), func(t *testing.T, _ string) *peer { return serverPeer(t, addr, "") })
+	runCases(t, allCases(testing.Short() || raceEnabled), func(t *testing.T, _ string) *peer { return serverPeer(t, addr, "") })
 }
 
 // TestConformanceClient plays them against evmachine's client: the peer
 // is the server, the echo agent a client that connected to it.
 func TestConformanceClient(t *testing.T) {
 	r := startReactor(t, func(*reactor.Reactor) {})
-	runCases(t, allCases(testing.Short()), func(t *testing.T, _ string) *peer { return clientPeer(t, r, agentConfig(false), nil) })
+	runCases(t, allCases(testing.Short() || raceEnabled), func(t *testing.T, _ string) *peer { return clientPeer(t, r, agentConfig(false), nil) })
 }

@@ -49,6 +49,7 @@ func (w *Response) Hijack(h reactor.Handler) (c *reactor.Conn, rest []byte, err 
 		rest = append(append(make([]byte, 0, n), sc.rest...), sc.input...)
 	}
 	sc.rest, sc.input = nil, nil
+	sc.p = serverParser{} // its buffers are not needed any more
 	if sc.paused {
 		sc.paused = false
 		sc.c.Resume()

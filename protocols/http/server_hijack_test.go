@@ -106,3 +106,24 @@ func TestHijackRefusedAfterWrite(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, "x", body)
 }
+
+// TestHijackAfterSplitHead: the request head arrives in two reads, the
+// second carrying the first bytes of the new protocol.
+func TestHijackAfterSplitHead(t *testing.T) {
+	h := newHijackEcho()
+	_, addr := serverStart(t, &Server{Handler: h})
+	c, br := serverDial(t, addr)
+	req := serverRequest("GET", "/ws", "Upgrade: echo\r\nConnection: Upgrade\r\n")
+	serverSend(t, c, req[:20])
+	time.Sleep(50 * time.Millisecond)
+	serverSend(t, c, req[20:]+"split")
+	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+	require.NoError(t, err)
+	assert.Equal(t, 101, resp.StatusCode)
+	require.NoError(t, <-h.err)
+	assert.Equal(t, []byte("split"), <-h.rest)
+	got := make([]byte, 5)
+	_, err = io.ReadFull(br, got)
+	require.NoError(t, err)
+	assert.Equal(t, "SPLIT", string(got))
+}

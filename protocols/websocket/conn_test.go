@@ -2,9 +2,12 @@ package websocket
 
 import (
 	"bytes"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,4 +126,36 @@ func TestDialErrors(t *testing.T) {
 	onLoop(t, r, func() { _, err := Dial(r, "ws://127.0.0.1:1", cfg); require.NoError(t, err) })
 	err := wait(t, ev.errs, "refused")
 	assert.True(t, strings.Contains(err.Error(), "refused"), err.Error())
+}
+
+func TestCloseDuringClientHandshake(t *testing.T) {
+	// A server that accepts and never answers the handshake.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	r := startReactor(t, func(*reactor.Reactor) {})
+	ev, cfg := newClientEvents()
+	var c *Conn
+	onLoop(t, r, func() { c, err = Dial(r, "ws://"+ln.Addr().String()+"/", cfg); require.NoError(t, err) })
+	peerConn := wait(t, accepted, "accept")
+	defer peerConn.Close()
+	peerConn.SetDeadline(time.Now().Add(watchdog))
+	onLoop(t, r, func() { assert.NoError(t, c.Close(CloseNormal, "")) })
+	_, err = io.ReadAll(peerConn) // the request, then EOF: no close frame
+	assert.NoError(t, err)
+	onLoop(t, r, func() {}) // Unbind has run by now
+	select {
+	case e := <-ev.errs:
+		t.Fatalf("OnError after a deliberate Close: %v", e)
+	case <-ev.closed:
+		t.Fatal("OnClose for a Conn that never opened")
+	default:
+	}
 }

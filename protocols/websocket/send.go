@@ -39,10 +39,20 @@ func (c *Conn) Pong(payload []byte) error {
 // Close starts the close handshake (em-websocket's close(code, reason)):
 // it sends a close frame with code (1000 if 0; 1005 sends none) and the
 // reason (cut to 123 bytes), stops delivering messages, and closes the
-// connection when the peer answers, or after the close timeout.
+// connection when the peer answers, or after the close timeout. On a
+// client whose handshake is under way it drops the connection instead,
+// and no callback runs.
 func (c *Conn) Close(code uint16, reason string) error {
 	if c.sentClose || c.done || c.rc == nil || c.rc.Closed() {
 		return ErrClosed
+	}
+	if !c.opened { // a client still in its handshake: abandon it, no callbacks
+		if c.hs != nil {
+			c.hs.reported = true
+		}
+		c.sentClose = true
+		c.rc.Close()
+		return nil
 	}
 	if code == 0 {
 		code = CloseNormal

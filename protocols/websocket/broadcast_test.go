@@ -85,3 +85,31 @@ func TestBackpressurePausesTheProducer(t *testing.T) {
 	peakSeen := wait(t, maxBacklog, "producer done")
 	assert.Less(t, peakSeen, highWater+len(chunk)+64, "backlog beyond the high-water mark")
 }
+
+// TestPingFloodIsBounded: a peer that sends pings and never reads the
+// pongs does not grow the server's backlog beyond about pongBacklog.
+func TestPingFloodIsBounded(t *testing.T) {
+	peak := make(chan int, 1)
+	pings := 0
+	biggest := 0
+	cfg := &Config{Logger: quietLog, Handlers: Handlers{OnPing: func(c *Conn, _ []byte) {
+		pings++
+		biggest = max(biggest, c.OutboundSize())
+		if pings == 100000 {
+			peak <- biggest
+		}
+	}}}
+	_, addr := listenEcho(t, cfg)
+	p := serverPeer(t, addr, "")
+	ping := p.frame(true, OpPing, 0, bytes.Repeat([]byte{'p'}, 125))
+	batch := bytes.Repeat(ping, 1000)
+	go func() { // 100,000 pings, 13 MB of pongs owed; the peer reads none
+		for range 100 {
+			if _, err := p.conn.Write(batch); err != nil {
+				return
+			}
+		}
+	}()
+	got := wait(t, peak, "100,000 pings")
+	assert.Less(t, got, pongBacklog+64<<10, "backlog of unanswered pongs")
+}

@@ -39,6 +39,9 @@ type Conn struct {
 	Data any
 }
 
+// pongBacklog is the outbound backlog beyond which pings get no pong.
+const pongBacklog = 1 << 20
+
 var (
 	_ reactor.Handler    = (*Conn)(nil)
 	_ reactor.Drainer    = (*Conn)(nil)
@@ -125,7 +128,10 @@ func (c *Conn) dispatch(ev Event) {
 			h(c, p)
 		}
 	case OpPing:
-		if !c.sentClose {
+		// A peer that pings and never reads cannot grow the backlog: past
+		// pongBacklog, pings go unanswered until it reads (RFC 6455 5.5.3
+		// lets an endpoint answer only the latest of several pings).
+		if !c.sentClose && c.rc.OutboundSize() < pongBacklog {
 			c.writeFrame(OpPong, 0, ev.Payload)
 		}
 		if h := c.cfg.OnPing; h != nil {

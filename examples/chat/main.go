@@ -11,8 +11,9 @@
 // share the room with the nc clients (their WebSocket is /ws; each text
 // message is a line).
 //
-// A client that stops reading is dropped once more than -max-outbound
-// bytes are queued for it, so one stuck client cannot grow the server's
+// Lines are framed by protocols/line. A client that stops reading is
+// dropped once more than -max-outbound bytes (1 MiB) are queued for it
+// (reactor.WithMaxOutbound), so one stuck client cannot grow the server's
 // memory; a line longer than -max-line gets an error and the connection
 // closes. SIGINT or SIGTERM stop the server gracefully (clients are told,
 // queued output is flushed), a second signal stops it at once.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/evmachine/evmachine/protocols/line"
 	"github.com/evmachine/evmachine/reactor"
 )
 
@@ -34,17 +36,16 @@ type server struct {
 	closing bool // Shutdown announced: no more broadcasts
 }
 
-// client is one member of the room: a TCP connection (its reactor.Handler)
-// or a browser's WebSocket (web.go), behind the transport.
+// client is one member of the room, behind its transport: a TCP
+// connection, whose bytes a line.Handler frames into lines (the client is
+// its line.Receiver), or a browser's WebSocket (web.go).
 type client struct {
-	reactor.BaseHandler
-	s     *server
-	c     transport
-	name  string
-	sub   uint64
-	lines lineSplitter
-	quit  bool // /quit or a bad line: ignore the rest of the input
-	slow  bool // dropped for not reading
+	s    *server
+	c    transport
+	name string
+	sub  uint64
+	quit bool // /quit or a bad line: ignore the rest of the input
+	slow bool // dropped for not reading
 }
 
 var nickRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
@@ -61,12 +62,15 @@ func newServer(r *reactor.Reactor, log *slog.Logger, cfg config) *server {
 	}
 }
 
-// listen accepts chat clients on addr ("127.0.0.1:0" picks a port). Must be
-// called on r's goroutine (or before Run).
+// listen accepts chat clients on addr ("127.0.0.1:0" picks a port). Each
+// connection is framed into lines by protocols/line, and the reactor closes
+// it with reactor.ErrOutboundLimit once more than maxOutbound bytes wait for
+// it: one reader that stops reading cannot make the server buffer without
+// bound. Must be called on r's goroutine (or before Run).
 func (s *server) listen(addr string) (*reactor.Listener, error) {
 	return s.r.Listen("tcp", addr, func(*reactor.Conn) reactor.Handler {
-		return &client{s: s, lines: lineSplitter{max: s.cfg.maxLine}}
-	})
+		return line.NewHandler(&client{s: s}, line.WithMaxLineLength(s.cfg.maxLine))
+	}, reactor.WithMaxOutbound(s.cfg.maxOutbound))
 }
 
 // shutdown tells every client the server is going away and stops the
@@ -115,24 +119,36 @@ func (cl *client) join(c transport) {
 	s.log.Debug("chat: joined", "name", cl.name, "remote", c.remote())
 }
 
-// ReceiveData splits the input into lines and handles each.
-func (cl *client) ReceiveData(c *reactor.Conn, data []byte) {
+// ReceiveLine handles one line of a TCP client (without its "\n", or
+// "\r\n").
+func (cl *client) ReceiveLine(c *reactor.Conn, line []byte) {
+	if cl.quit || c.Closed() {
+		return
+	}
+	cl.handleLine(line)
+}
+
+// LineError answers a line longer than maxLine and closes the connection
+// (protocols/line calls it as soon as the line passes the limit, without
+// waiting for its newline).
+func (cl *client) LineError(c *reactor.Conn, _ error) {
 	if cl.quit {
 		return
 	}
-	err := cl.lines.feed(data, func(line []byte) bool {
-		cl.handleLine(line)
-		return !cl.quit && !c.Closed()
-	})
-	if err != nil && !cl.quit {
-		cl.quit = true
-		cl.sendf("! line too long (limit %d bytes); closing\n", cl.s.cfg.maxLine)
-		c.CloseAfterWriting()
-	}
+	cl.quit = true
+	cl.sendf("! line too long (limit %d bytes); closing\n", cl.s.cfg.maxLine)
+	c.CloseAfterWriting()
 }
 
-// Unbind: a TCP client leaves the room.
-func (cl *client) Unbind(_ *reactor.Conn, reason error) { cl.leave(reason) }
+// Unbind: a TCP client leaves the room; reactor.ErrOutboundLimit says it
+// was dropped for not reading.
+func (cl *client) Unbind(_ *reactor.Conn, reason error) {
+	if errors.Is(reason, reactor.ErrOutboundLimit) && !cl.slow {
+		cl.slow = true
+		cl.s.log.Warn("chat: dropped a client that does not read", "name", cl.name, "limit", cl.s.cfg.maxOutbound)
+	}
+	cl.leave(reason)
+}
 
 // leave takes the client out of the room.
 func (cl *client) leave(reason error) {
@@ -197,16 +213,18 @@ func (cl *client) sendf(format string, args ...any) {
 	cl.send(fmt.Appendf(nil, format, args...))
 }
 
-// send queues p for the client and drops the client once more than
-// maxOutbound bytes wait for it: one reader that stops reading cannot make
-// the server buffer without bound. Close discards the queued bytes at once.
+// send queues p for the client. A TCP client past maxOutbound queued bytes
+// is closed by the reactor itself (reactor.WithMaxOutbound, set in listen;
+// Unbind then tells the room); a WebSocket client is checked here, with the
+// same limit: one reader that stops reading cannot make the server buffer
+// without bound. Close discards the queued bytes at once.
 func (cl *client) send(p []byte) {
 	c := cl.c
 	if c.closed() {
 		return
 	}
 	c.write(p)
-	if c.outbound() > cl.s.cfg.maxOutbound && !cl.slow {
+	if !c.closed() && c.outbound() > cl.s.cfg.maxOutbound && !cl.slow {
 		cl.slow = true
 		cl.s.log.Warn("chat: dropping a client that does not read", "name", cl.name,
 			"queued", c.outbound(), "limit", cl.s.cfg.maxOutbound)

@@ -46,7 +46,7 @@ func (s *server) wsConfig() *websocket.Config {
 		MaxFrame:   int64(s.cfg.maxLine),
 		Handlers: websocket.Handlers{
 			OnOpen: func(c *websocket.Conn) {
-				cl := &client{s: s, lines: lineSplitter{max: s.cfg.maxLine}}
+				cl := &client{s: s}
 				c.Data = cl
 				cl.join(wsTransport{c})
 			},

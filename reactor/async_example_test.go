@@ -13,7 +13,7 @@ import (
 
 // Blocking work runs on the worker pool; its result comes back on the loop.
 func ExampleDefer() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		reactor.Defer(r, func(ctx context.Context) (int, error) {
 			return len("blocking work"), nil // e.g. a database query
@@ -22,11 +22,14 @@ func ExampleDefer() {
 			r.Stop()
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: done on the loop: 13 <nil>
 }
 
 func ExampleReactor_System() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		r.System(exec.Command("sh", "-c", "echo hello; exit 2"), func(out []byte, err error) {
 			var exit *exec.ExitError
@@ -34,11 +37,14 @@ func ExampleReactor_System() {
 			r.Stop()
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: "hello\n" true
 }
 
 func ExampleDeferrable() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		d := reactor.NewDeferrable[string](r).Timeout(time.Minute)
 		d.Callback(func(v string) { fmt.Println("got", v) })
@@ -49,11 +55,14 @@ func ExampleDeferrable() {
 			r.Stop()
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: got answer
 }
 
 func ExampleQueue() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		q := reactor.NewQueue[string](r)
 		go q.Push("from", "another", "goroutine")
@@ -70,11 +79,14 @@ func ExampleQueue() {
 		}
 		q.Pop(pop)
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: from another goroutine
 }
 
 func ExampleChannel() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		ch := reactor.NewChannel[string](r)
 		ch.Subscribe(func(m string) { fmt.Println("a got", m) })
@@ -86,6 +98,9 @@ func ExampleChannel() {
 			r.AddTimer(time.Millisecond, r.Stop)
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output:
 	// a got one
 	// b got one
@@ -93,7 +108,7 @@ func ExampleChannel() {
 }
 
 func ExampleIterator() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		exampleWatchdog(r)
 		urls := []string{"a", "b", "c", "d", "e"}
 		it := reactor.NewIterator(r, urls, 2) // at most 2 fetches at a time
@@ -106,6 +121,9 @@ func ExampleIterator() {
 			r.Stop()
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: [10 10 10 10 10]
 }
 

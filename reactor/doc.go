@@ -4,15 +4,35 @@
 // connection closes, a timer fires or a next-tick function is due, so
 // handler code needs no locks.
 //
+// A first program, an echo server (EventMachine's EM.run and
+// EM.start_server):
+//
+//	type echo struct{ reactor.BaseHandler }
+//
+//	func (echo) ReceiveData(c *reactor.Conn, data []byte) { c.Write(data) }
+//
+//	func main() {
+//		err := reactor.Run(func(r *reactor.Reactor) error {
+//			_, err := r.Listen("tcp", "127.0.0.1:8081", func(*reactor.Conn) reactor.Handler { return echo{} })
+//			return err // a port in use stops the reactor, and Run returns it
+//		})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//	}
+//
 // # The goroutine rule
 //
 // Every callback of a Reactor runs on the goroutine that called Run, one at
 // a time. Methods of Reactor, Conn and Listener must be called on that
 // goroutine (or, before Run, on the goroutine setting the reactor up),
 // except Reactor.NextTick, Reactor.Stop, Reactor.Shutdown,
-// Reactor.Running and Reactor.DeferStats, which are safe for concurrent
-// use. Another goroutine that wants to write does
-// r.NextTick(func() { c.Write(b) }).
+// Reactor.Running, Reactor.DeferStats, Conn.AsyncWrite and Conn.AsyncClose,
+// which are safe for concurrent use. Another goroutine that wants to write
+// calls c.AsyncWrite(b), or r.NextTick(func() { c.Write(b) }) for more than
+// a write. WithLoopCheck (on by default under the race detector) makes a
+// loop-only call from another goroutine panic with the method's name
+// instead of racing.
 //
 // # Blocking work and the asynchronous building blocks
 //

@@ -15,18 +15,17 @@ func (echo) ReceiveData(c *reactor.Conn, data []byte) { c.Write(data) }
 
 // An echo server and, on the same reactor, a client that sends one line,
 // checks the echo and stops the reactor. As in EventMachine, everything
-// runs on the reactor goroutine: no locks.
+// runs on the reactor goroutine: no locks. A setup that returns an error
+// (a port in use, say) stops the reactor, and Run returns the error.
 func Example_echoServer() {
-	err := reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) error {
 		l, err := r.Listen("tcp", "127.0.0.1:0", func(*reactor.Conn) reactor.Handler { return echo{} })
 		if err != nil {
-			fmt.Println(err)
-			r.Stop()
-			return
+			return err
 		}
 		const msg = "hello, reactor"
 		var got []byte
-		r.Connect("tcp", l.Addr().String(), reactor.HandlerFuncs{
+		_, err = r.Connect("tcp", l.Addr().String(), reactor.HandlerFuncs{
 			OnConnectionCompleted: func(c *reactor.Conn) { c.Write([]byte(msg)) },
 			OnReceiveData: func(c *reactor.Conn, data []byte) {
 				got = append(got, data...) // data is only valid during the call
@@ -40,6 +39,7 @@ func Example_echoServer() {
 				r.Stop()
 			},
 		})
+		return err
 	})
 	fmt.Println("Run returned:", err)
 	// Output:

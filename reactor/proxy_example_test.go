@@ -12,8 +12,8 @@ import (
 // backpressure both ways. protocols/proxy builds Relay, Duplex and Router
 // on this.
 func ExampleConn_ProxyTo() {
-	reactor.Run(func(r *reactor.Reactor) {
-		r.Listen("tcp", "127.0.0.1:8083", func(client *reactor.Conn) reactor.Handler {
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		_, err := r.Listen("tcp", "127.0.0.1:8083", func(client *reactor.Conn) reactor.Handler {
 			backend, err := r.Connect("tcp", "127.0.0.1:8081", reactor.HandlerFuncs{
 				OnUnbind: func(*reactor.Conn, error) { client.CloseAfterWriting() },
 			})
@@ -30,5 +30,9 @@ func ExampleConn_ProxyTo() {
 			backend.ProxyTo(client)
 			return reactor.HandlerFuncs{OnUnbind: func(*reactor.Conn, error) { backend.CloseAfterWriting() }}
 		})
+		return err // a port in use stops the reactor, and Run returns it
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }

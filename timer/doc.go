@@ -50,27 +50,12 @@
 // touching the slots. The tables are kept at their peak size: about 60 bytes
 // per timer (a 40-byte slot, a 16-byte heap entry, a 4-byte position). With
 // RealClock the queue reads the time with time.Since, which reads only the
-// monotonic clock (time.Now reads the wall clock too); in this VM that read
-// is about 30 ns, more than half of an add+cancel.
+// monotonic clock (time.Now reads the wall clock too).
 //
-// Measured with a million timers already waiting (deadlines spread over an
-// hour) on a shared 2-vCPU VM (AMD EPYC, Go 1.26, linux/amd64): the range of
-// the medians of three runs of 5, wall time and whole-process CPU time per
-// op:
-//
-//	                                      ns/op     cpu-ns/op   B/op  allocs
-//	Schedule+Cancel (BenchmarkAddCancel)  49-59     50-56         0  0
-//	Add+Cancel (*Timer)                   88-101    102-112      32  1
-//	time.AfterFunc+Stop                   214-220   286-300     112  1
-//	Schedule+Run (BenchmarkAddFire)       220-251   221-256       0  0
-//	Add+Run (*Timer)                      281-298   280-296      32  1
-//	time.AfterFunc fired                  937-1049  1315-1519   112  1
-//
-// Add+cancel with Schedule is 4.3x, 4.3x and 3.7x faster than
-// time.AfterFunc+Stop in the three runs (the last on a loaded machine) and
-// 5.3-5.8x in CPU; seven runs alternating the two benchmarks gave a median
-// ratio of 4.2x (3.8-4.8x). With Add it is 2.2-2.4x. Add+fire is 3.9-4.5x
-// faster with Schedule, 3.3-3.5x with Add. Reproduce with
+// The benchmarks compare the queue with the runtime's timers
+// (time.AfterFunc) with a million timers already waiting; the figures
+// measured on one machine are in the README's Benchmarks section, not here,
+// since they depend on the machine. Reproduce them with
 //
 //	go test -run XXX -bench . -benchmem -count 5 ./timer/
 package timer

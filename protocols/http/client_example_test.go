@@ -20,7 +20,7 @@ func ExampleClient_Get() {
 	}))
 	defer srv.Close()
 
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
 		c := evhttp.NewClient(r)
 		c.Get(srv.URL, func(resp *evhttp.ClientResponse, err error) {
@@ -32,6 +32,9 @@ func ExampleClient_Get() {
 			fmt.Println(resp.StatusCode, string(resp.Body))
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: 200 hello
 }
 
@@ -43,7 +46,7 @@ func ExampleClientRequest_Stream() {
 	}))
 	defer srv.Close()
 
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
 		c := evhttp.NewClient(r)
 		total := 0
@@ -56,6 +59,9 @@ func ExampleClientRequest_Stream() {
 			total += len(chunk)
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output:
 	// status: 200
 	// done: 1048576 bytes, err: <nil>
@@ -71,7 +77,7 @@ func ExampleClientRequest_Pause() {
 	}))
 	defer srv.Close()
 
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
 		c := evhttp.NewClient(r)
 		total := 0
@@ -85,6 +91,9 @@ func ExampleClientRequest_Pause() {
 			r.AddTimer(time.Millisecond, req.Resume) // ...until it has room again
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: done: 1048576 bytes, err: <nil>
 }
 
@@ -96,10 +105,15 @@ func ExampleClient_Do() {
 	}))
 	defer srv.Close()
 
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) {
 		r.AddTimer(20*time.Second, r.Stop) // a watchdog: never hang
 		c := evhttp.NewClient(r)
-		req, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("payload"))
+		req, err := http.NewRequest("PUT", srv.URL, strings.NewReader("payload"))
+		if err != nil {
+			r.Stop()
+			fmt.Println("error:", err)
+			return
+		}
 		req.Header.Set("Content-Type", "text/plain")
 		c.Do(req, func(resp *evhttp.ClientResponse, err error) {
 			defer r.Stop()
@@ -110,5 +124,8 @@ func ExampleClient_Do() {
 			fmt.Println(string(resp.Body))
 		})
 	})
+	if err != nil {
+		fmt.Println("Run:", err)
+	}
 	// Output: PUT payload
 }

@@ -26,7 +26,9 @@
 //			w.End()
 //		})
 //	})}
-//	srv.Listen(r, "tcp", "127.0.0.1:8085")
+//	if _, err := srv.Listen(r, "tcp", "127.0.0.1:8085"); err != nil {
+//		return err // in Run's setup: stops the reactor, and Run returns it
+//	}
 //
 // Server.ListenTLS serves HTTPS: every accepted connection speaks TLS with
 // the given tls.Config (cloned, "http/1.1" added to its ALPN protocols as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log"
 	"net/http"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // A handler that answers 300 ms later, from a timer, without holding up
 // anything else: the evented shape of a request that waits on I/O.
 func ExampleServer() {
-	reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) error {
 		srv := &evhttp.Server{Handler: evhttp.HandlerFunc(func(w *evhttp.Response, req *http.Request) {
 			r.AddTimer(300*time.Millisecond, func() {
 				w.Header().Set("Content-Type", "application/json")
@@ -22,11 +23,14 @@ func ExampleServer() {
 				w.End()
 			})
 		})}
-		if _, err := srv.Listen(r, "tcp", "127.0.0.1:0"); err != nil {
-			fmt.Println(err)
+		if _, err := srv.Listen(r, "tcp", "127.0.0.1:8085"); err != nil {
+			return err // a port in use stops the reactor, and Run returns it
 		}
-		r.Stop()
+		return nil
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
 // A handler whose answer comes from blocking work, run on the reactor's
@@ -58,8 +62,11 @@ func ExampleAdapt() {
 		fmt.Fprintln(w, "hello from a worker goroutine")
 	})
 	srv := &evhttp.Server{Handler: evhttp.Adapt(mux)}
-	reactor.Run(func(r *reactor.Reactor) {
-		srv.Listen(r, "tcp", "127.0.0.1:0")
-		r.Stop()
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		_, err := srv.Listen(r, "tcp", "127.0.0.1:8080")
+		return err
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }

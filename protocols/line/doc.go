@@ -12,11 +12,14 @@
 // connection: it is a reactor.Handler whose ReceiveData feeds the parser
 // and whose Sink calls the program's Receiver with the Conn:
 //
-//	r.Listen("tcp", addr, func(c *reactor.Conn) reactor.Handler {
+//	_, err := r.Listen("tcp", addr, func(c *reactor.Conn) reactor.Handler {
 //		return line.NewHandler(line.ReceiverFunc(func(c *reactor.Conn, l []byte) {
 //			c.Write(append(l, '\n'))
 //		}))
 //	})
+//	if err != nil {
+//		return err // in Run's setup: stops the reactor, and Run returns it
+//	}
 //
 // Binary mode, as LineText2: after SetBinaryMode(n) the next n bytes
 // arrive in one ReceiveBinaryData call however they were read, then

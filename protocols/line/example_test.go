@@ -2,6 +2,7 @@ package line_test
 
 import (
 	"fmt"
+	"log"
 
 	"github.com/evmachine/evmachine/protocols/line"
 	"github.com/evmachine/evmachine/reactor"
@@ -37,13 +38,17 @@ func ExampleParser() {
 	// line "BYE"
 }
 
+// A line server on 127.0.0.1:8086 that answers every line.
 func ExampleNewHandler() {
-	reactor.Run(func(r *reactor.Reactor) {
-		r.Listen("tcp", "127.0.0.1:0", func(*reactor.Conn) reactor.Handler {
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		_, err := r.Listen("tcp", "127.0.0.1:8086", func(*reactor.Conn) reactor.Handler {
 			return line.NewHandler(line.ReceiverFunc(func(c *reactor.Conn, l []byte) {
 				fmt.Fprintf(c, "you said: %s\r\n", l)
 			}), line.WithMaxLineLength(1024))
 		})
-		r.Stop()
+		return err // a port in use stops the reactor, and Run returns it
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }

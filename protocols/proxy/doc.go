@@ -19,7 +19,9 @@
 // Each is a newHandler for reactor.Listen:
 //
 //	relay := &proxy.Relay{Backend: "127.0.0.1:8081"}
-//	r.Listen("tcp", "127.0.0.1:8083", relay.Handler)
+//	if _, err := r.Listen("tcp", "127.0.0.1:8083", relay.Handler); err != nil {
+//		return err // in Run's setup: stops the reactor, and Run returns it
+//	}
 //
 // Bytes move with reactor.Conn.ProxyTo (splice(2) through pooled pipes on
 // Linux) and with backpressure in every direction: a side that cannot take

@@ -14,11 +14,9 @@ import (
 // A relay from 127.0.0.1:8083 to a backend on 127.0.0.1:8081.
 func ExampleRelay() {
 	relay := &proxy.Relay{Backend: "127.0.0.1:8081"}
-	err := reactor.Run(func(r *reactor.Reactor) {
-		if _, err := r.Listen("tcp", "127.0.0.1:8083", relay.Handler); err != nil {
-			log.Print(err)
-			r.Stop()
-		}
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		_, err := r.Listen("tcp", "127.0.0.1:8083", relay.Handler)
+		return err // a port in use stops the reactor, and Run returns it
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -29,10 +27,16 @@ func ExampleRelay() {
 // behind.
 func ExampleDuplex() {
 	dup := &proxy.Duplex{Production: "127.0.0.1:8081", Staging: "127.0.0.1:8084", StagingBuffer: 4 << 20}
-	reactor.Run(func(r *reactor.Reactor) {
-		r.Listen("tcp", "127.0.0.1:8083", dup.Handler)
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		if _, err := r.Listen("tcp", "127.0.0.1:8083", dup.Handler); err != nil {
+			return err
+		}
 		r.AddPeriodicTimer(10*time.Second, func() { log.Printf("%+v", dup.Stats().Snapshot()) })
+		return nil
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
 // Route HTTP by Host header, SSH by its banner, everything else to a
@@ -44,7 +48,13 @@ func ExampleRouter() {
 		proxy.Rule{Prefix: "SSH-", Backend: "127.0.0.1:22"},
 		proxy.Rule{Backend: "127.0.0.1:8080"},
 	)}
-	reactor.Run(func(r *reactor.Reactor) { r.Listen("tcp", "127.0.0.1:8083", rt.Handler) })
+	err := reactor.Run(func(r *reactor.Reactor) error {
+		_, err := r.Listen("tcp", "127.0.0.1:8083", rt.Handler)
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
 // A RouteFunc of one's own: the first line names the backend.

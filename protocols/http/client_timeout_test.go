@@ -38,22 +38,62 @@ func clientAssertTimeout(t *testing.T, err error, sentinel error) {
 	assert.True(t, ue.Timeout(), "the error reports Timeout(): %v", err)
 }
 
+// TestClientSlowResponseWithinInactivityTimeout sends a body one byte at a
+// time, 0.9 s apart on the reactor's fake clock, 9 s in all against a 1 s
+// inactivity timeout: every byte restarts the timeout, so the request
+// succeeds. The fake clock moves only when the test says so (after the
+// client has the byte), so a loaded machine cannot make a gap look longer
+// than it is.
 func TestClientSlowResponseWithinInactivityTimeout(t *testing.T) {
-	const pieces, gap = 10, 150 * time.Millisecond
-	s := clientNewServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		for i := range pieces {
-			fmt.Fprintf(w, "%d", i)
-			w.(http.Flusher).Flush()
-			time.Sleep(gap)
+	const pieces, gap, idle = 10, 900 * time.Millisecond, time.Second
+	next := make(chan struct{})
+	url := clientRawServer(t, func(conn net.Conn) {
+		if clientReadRequest(bufio.NewReader(conn)) == nil {
+			return
 		}
-	}))
-	r := startReactor(t)
-	c := NewClient(r, WithClientInactivityTimeout(time.Second))
-	start := time.Now()
-	res := clientGet(t, r, c, s.URL)
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", pieces)
+		for i := range pieces {
+			select {
+			case <-next:
+			case <-time.After(testWatchdog):
+				return
+			}
+			fmt.Fprintf(conn, "%d", i)
+		}
+	})
+	clk := timer.NewFakeClock(time.Unix(1e9, 0))
+	r := startReactor(t, reactor.WithClock(clk))
+	c := NewClient(r, WithClientInactivityTimeout(idle))
+	chunks := make(chan string, pieces)
+	ch := make(chan clientResult, 1)
+	r.NextTick(func() {
+		c.Get(url, func(resp *ClientResponse, err error) {
+			ch <- clientResult{resp, err, time.Now()}
+		}).Stream(func(chunk []byte) {
+			if len(chunk) > 0 {
+				chunks <- string(chunk)
+			}
+		})
+	})
+	body := ""
+	for i := range pieces {
+		next <- struct{}{}
+		body += waitFor(t, chunks, fmt.Sprintf("byte %d", i))
+		if i == pieces-1 {
+			break
+		}
+		onLoop(t, r, func() { clk.Advance(gap) })
+		onLoop(t, r, func() {}) // one more iteration: due timers ran
+		select {
+		case res := <-ch:
+			t.Fatalf("request ended after byte %d: %v", i, res.err)
+		default:
+		}
+	}
+	res := waitFor(t, ch, "callback")
 	require.NoError(t, res.err, "traffic keeps restarting the inactivity timeout")
-	assert.Equal(t, "0123456789", string(res.resp.Body))
-	assert.Greater(t, res.at.Sub(start), 1200*time.Millisecond, "the response took longer than the timeout")
+	assert.Equal(t, "0123456789", body)
+	assert.Greater(t, time.Duration(pieces-1)*gap, idle, "the response took longer than the timeout")
 }
 
 func TestClientStalledServerTripsInactivityTimeout(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"syscall"
@@ -202,4 +203,21 @@ func TestChatGracefulShutdown(t *testing.T) {
 	assert.Equal(t, "* server shutting down", b.expect("* server"))
 	a.expectEOF()
 	b.expectEOF()
+}
+
+// A port already in use is run's error (main logs it and exits 1) at once,
+// not a server that never listens.
+func TestChatPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- run(log, taken.Addr().String(), testConfig, time.Second) }()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, syscall.EADDRINUSE)
+	case <-time.After(watchdog):
+		t.Fatal("watchdog: run did not return on a port in use")
+	}
 }

@@ -212,3 +212,33 @@ func TestTLSFlags(t *testing.T) {
 		assert.ErrorContains(t, err, tc.err)
 	}
 }
+
+// A port already in use is reported on stderr and the program exits 1,
+// instead of hanging or exiting 0.
+func TestPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainEnv+"=-addr\x1f"+taken.Addr().String())
+	cmd.WaitDelay = waitFor
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(waitFor):
+		cmd.Process.Kill() // by its PID
+		<-done
+		require.FailNow(t, "echo did not exit on a port in use", "stderr: %s", stderr.String())
+	}
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "address already in use")
+	t.Logf("stderr: %s", stderr.String())
+}

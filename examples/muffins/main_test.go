@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"syscall"
@@ -118,4 +119,21 @@ func TestMuffinsEventedVersusBlocking(t *testing.T) {
 	t.Logf("%d concurrent requests of %v: evented %v, blocking %v", n, delay, evented, blocking)
 	assert.GreaterOrEqual(t, blocking, n*delay, "blocking serves one query at a time")
 	assert.Less(t, evented, n*delay*95/100, "evented overlaps the queries")
+}
+
+// A port already in use is run's error (main logs it and exits 1) at once,
+// not a server that never listens.
+func TestPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- run(log, taken.Addr().String(), false, time.Millisecond, time.Second, nil) }()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, syscall.EADDRINUSE)
+	case <-time.After(watchdog):
+		t.Fatal("watchdog: run did not return on a port in use")
+	}
 }

@@ -201,3 +201,32 @@ func TestSignalStopsGracefully(t *testing.T) {
 	assert.Contains(t, all, "proxy stopped")
 	assert.Equal(t, "A:in flight", string(got))
 }
+
+// A port already in use is reported on stderr and the program exits 1,
+// instead of hanging or exiting 0.
+func TestPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join([]string{"-listen", taken.Addr().String(), "-backend", "127.0.0.1:9"}, "\x1f"))
+	cmd.WaitDelay = waitFor
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(waitFor):
+		cmd.Process.Kill() // by its PID
+		<-done
+		require.FailNow(t, "proxy did not exit on a port in use", "stderr: %s", stderr.String())
+	}
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "address already in use")
+}

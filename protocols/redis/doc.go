@@ -3,8 +3,11 @@
 // their replies come back as callbacks on the loop.
 //
 //	c, err := redis.Dial(r, "127.0.0.1:6379")
+//	if err != nil {
+//		return err // in Run's setup: stops the reactor, and Run returns it
+//	}
 //	c.Set("greeting", "hello", nil)
-//	c.Get("greeting", func(v string, err error) { ... })
+//	c.Get("greeting", func(v string, err error) { ... }) // err: redis.Nil for a missing key
 //
 // The reactor is an automatic pipeliner: every command issued during one
 // loop iteration goes out in one write at the start of the next, and the

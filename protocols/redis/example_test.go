@@ -1,6 +1,7 @@
 package redis_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 
@@ -10,10 +11,10 @@ import (
 
 // A counter, a pipelined burst and a subscription, all on the loop.
 func Example() {
-	err := reactor.Run(func(r *reactor.Reactor) {
+	err := reactor.Run(func(r *reactor.Reactor) error {
 		c, err := redis.Dial(r, "127.0.0.1:6379", redis.WithClientName("example"))
 		if err != nil {
-			log.Fatal(err)
+			return err // stops the reactor; Run returns it
 		}
 		c.Subscribe("news", func(m redis.Message) {
 			fmt.Println("news:", m.Payload)
@@ -29,12 +30,16 @@ func Example() {
 			}, "INCR", "hits")
 		}
 		c.Get("greeting", func(v string, err error) {
-			if err == redis.Nil {
+			switch {
+			case errors.Is(err, redis.Nil):
 				v = "(none)"
+			case err != nil:
+				log.Print(err)
 			}
 			fmt.Println("greeting:", v)
 			c.Publish("news", "hello", nil)
 		})
+		return nil
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -45,9 +50,17 @@ func Example() {
 func ExampleClient_Do_fromAnotherGoroutine() {
 	var r *reactor.Reactor // running elsewhere
 	var c *redis.Client    // dialled on r's goroutine
-	done := make(chan redis.Value)
+	type result struct {
+		v   redis.Value
+		err error
+	}
+	done := make(chan result, 1)
 	r.NextTick(func() {
-		c.Do(func(v redis.Value, err error) { done <- v }, "PING")
+		c.Do(func(v redis.Value, err error) { done <- result{v, err} }, "PING")
 	})
-	fmt.Println((<-done).Str)
+	res := <-done
+	if res.err != nil {
+		log.Fatal(res.err)
+	}
+	fmt.Println(res.v.Str)
 }

@@ -172,19 +172,22 @@ func TestTLSHandshakeLimit(t *testing.T) {
 	h := newHarness(t, WithTLSHandshakeLimit(4))
 	srvCfg, cliCfg := tlsTestConfigs(t)
 	l, _ := h.serveTLS(srvCfg, func(p *probe) {}, WithTLSHandshakeTimeout(time.Second))
+	// The real client's listener (same reactor, so the same 4 slots) gives
+	// it the whole watchdog for its handshake: under load or -race it may
+	// get its slot only just before a 1 s deadline would pass.
+	patient, _ := h.serveTLS(srvCfg, func(p *probe) {}, WithTLSHandshakeTimeout(waitTimeout))
 	base := runtime.NumGoroutine()
 	for range 50 {
 		dial(t, "tcp", l.Addr().String()) // connects, never says hello
 	}
-	h.do(func() {})
-	time.Sleep(100 * time.Millisecond)
-	h.do(func() {
-		assert.Equal(t, 4, h.r.tlsActive, "four handshakes run")
-		assert.Len(t, h.r.tlsQueue, 46, "the others wait")
-	})
+	require.Eventually(t, func() bool {
+		var active, queued int
+		h.do(func() { active, queued = h.r.tlsActive, len(h.r.tlsQueue) })
+		return active == 4 && queued == 46
+	}, waitTimeout, time.Millisecond, "four handshakes run, the others wait")
 	assert.LessOrEqual(t, runtime.NumGoroutine(), base+4+2, "a goroutine per running handshake, no more")
 	// A real client gets its turn as the stalled ones time out.
-	c, err := tls.Dial("tcp", l.Addr().String(), cliCfg)
+	c, err := tls.Dial("tcp", patient.Addr().String(), cliCfg)
 	require.NoError(t, err)
 	c.Close()
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -46,22 +43,8 @@ func runGroup(log *slog.Logger, loops int, network, addr string, grace time.Dura
 		}
 	}()
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		s, ok := <-sigs
-		if !ok {
-			return
-		}
-		log.Info("stopping gracefully", "signal", s.String(), "connections", "draining")
-		ctx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		go func() { <-sigs; cancel() }() // a second signal: stop now
-		if err := g.Shutdown(ctx); err != nil {
-			log.Warn("graceful stop cut short", "err", err)
-		}
-	}()
+	stop := stopOnSignal(log, grace, g.Shutdown)
+	defer stop()
 	if err := g.Run(); err != nil {
 		return err
 	}

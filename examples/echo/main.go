@@ -105,21 +105,33 @@ func run(log *slog.Logger, addr, unixPath string, grace time.Duration, certFile,
 		}
 	})
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		s := <-sigs
-		log.Info("stopping gracefully", "signal", s.String(), "connections", "draining")
-		ctx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		go func() { <-sigs; cancel() }() // a second signal: stop now
-		if err := r.Shutdown(ctx); err != nil {
-			log.Warn("graceful stop cut short", "err", err)
-		}
-	}()
+	stop := stopOnSignal(log, grace, r.Shutdown)
+	defer stop()
 	if err := r.Run(); err != nil {
 		return err
 	}
 	log.Info("echo server stopped")
 	return nil
+}
+
+// stopOnSignal makes SIGINT or SIGTERM call shutdown (a graceful stop of at
+// most grace; a second signal cuts it short). The returned function stops
+// listening for the signals.
+func stopOnSignal(log *slog.Logger, grace time.Duration, shutdown func(context.Context) error) func() {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s, ok := <-sigs
+		if !ok {
+			return
+		}
+		log.Info("stopping gracefully", "signal", s.String(), "connections", "draining")
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		go func() { <-sigs; cancel() }() // a second signal: stop now
+		if err := shutdown(ctx); err != nil {
+			log.Warn("graceful stop cut short", "err", err)
+		}
+	}()
+	return func() { signal.Stop(sigs) }
 }

@@ -213,7 +213,7 @@ func TestChatPortInUse(t *testing.T) {
 	defer taken.Close()
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- run(log, taken.Addr().String(), testConfig, time.Second) }()
+	go func() { done <- run(log, taken.Addr().String(), "", testConfig, time.Second) }()
 	select {
 	case err := <-done:
 		assert.ErrorIs(t, err, syscall.EADDRINUSE)

@@ -14,6 +14,17 @@
 // 64-byte ping-pong; S3 10,000 idle connections (server memory); S4 one
 // connection, 16 KiB ping-pong; S5 19,000 connections, 64-byte ping-pong.
 //
+// The group scenarios (issue 17), saved apart in results-group.json: S2M is
+// S2 with the server not pinned, its threads on every core, run against
+// evmachine's reactor.Group (servers/evmgroup, one loop per core), gnet's
+// multicore mode and Go's goroutine per connection; the load generator
+// stays on CPU 1 and competes with the server for the cores, so the figure
+// to compare is server CPU per round trip. S2D is S2 on one core against
+// servers/evmslow, examples/echo's server, with reactor.WithSlowCallback
+// (100 ms) and without: the blocked-loop detector's cost.
+//
+//	go run ./bench -scenarios S2M,S2D    # the group suite (about 4 min)
+//
 // TLS scenarios, run against the TLS servers only: T1 1,000 and T2 10,000
 // connections of 64-byte ping-pong over TLS, T3 10,000 idle TLS
 // connections (server memory), T4 new TLS connections, 64 at a time, each

@@ -31,8 +31,8 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.BoolVar(&o.quick, "quick", false, "short windows, one run each (about 2 minutes); written to a temp dir unless -out")
-	fs.StringVar(&o.servers, "servers", "all", "servers to run, comma-separated: evmachine,gnet,gnet-mc,gostd,em,node (plain), evmtls,gotls (TLS)")
-	fs.StringVar(&o.scenarios, "scenarios", "all", "scenarios to run, comma-separated: S1,S2,S3,S4,S5 (plain), T1,T2,T3,T4 (TLS)")
+	fs.StringVar(&o.servers, "servers", "all", "servers to run, comma-separated: evmachine,gnet,gnet-mc,gostd,em,node (plain), evmtls,gotls (TLS), evmachine-group,evmslow-off,evmslow (group)")
+	fs.StringVar(&o.scenarios, "scenarios", "all", "scenarios to run, comma-separated: S1,S2,S3,S4,S5 (plain), T1,T2,T3,T4 (TLS), S2M,S2D (group: many loops, the slow-callback detector)")
 	fs.IntVar(&o.runs, "runs", 0, "runs per scenario and server (default 3, 1 with -quick)")
 	fs.StringVar(&o.out, "out", "", "directory for RESULTS.md, results.svg, results.json (default bench/, or a temp dir with -quick)")
 	fs.BoolVar(&o.pin, "pin", true, "pin the server to CPU 0 and the load generator to CPU 1 with taskset")
@@ -149,23 +149,23 @@ func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*R
 }
 
 // writeOutputs writes RESULTS.md and results.svg (and, for a fresh run,
-// results.json and results-tls.json) into dir. res holds the plain
-// scenarios, the TLS ones, or both; the suite it does not hold is drawn
-// into RESULTS.md from its file in dir, if there is one, so that running
-// one suite keeps the other's figures. The chart is of the plain
+// results.json, results-tls.json and results-group.json) into dir. res
+// holds the scenarios of one suite or more; a suite it does not hold is
+// drawn into RESULTS.md from its file in dir, if there is one, so that
+// running one suite keeps the others' figures. The chart is of the plain
 // scenarios, redrawn only when res holds them.
 func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	set := reportSet{plain: res.part(false), tls: res.part(true)}
+	set := reportSet{plain: res.part(suitePlain), tls: res.part(suiteTLS), group: res.part(suiteGroup)}
 	plainFresh := set.plain != nil
 	files := []string{"RESULTS.md"}
 	for _, p := range []struct {
 		part *Results
 		file string
 		into **Results
-	}{{set.plain, resultsFile, &set.plain}, {set.tls, resultsTLSFile, &set.tls}} {
+	}{{set.plain, resultsFile, &set.plain}, {set.tls, resultsTLSFile, &set.tls}, {set.group, resultsGroupFile, &set.group}} {
 		path := filepath.Join(dir, p.file)
 		switch {
 		case p.part != nil && withJSON:
@@ -179,7 +179,7 @@ func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) err
 			case err == nil:
 				*p.into = old
 			case !errors.Is(err, os.ErrNotExist):
-				log.Warn("the other suite's results are not drawn", "file", path, "err", err)
+				log.Warn("another suite's results are not drawn", "file", path, "err", err)
 			}
 		}
 	}

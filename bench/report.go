@@ -13,15 +13,15 @@ import (
 // and the TLS suite's, each from its own run (either may be nil), and the
 // hand-written notes on what bounds the TLS figures.
 type reportSet struct {
-	plain, tls *Results
-	tlsNotes   string
+	plain, tls, group *Results
+	tlsNotes          string
 }
 
 // writeReport writes RESULTS.md for res: what ran where, the targets, a
 // table per scenario and a short reading of the figures, the TLS scenarios
 // in a section of their own.
 func writeReport(w io.Writer, res *Results) error {
-	return writeReportSet(w, reportSet{plain: res.part(false), tls: res.part(true)})
+	return writeReportSet(w, reportSet{plain: res.part(suitePlain), tls: res.part(suiteTLS), group: res.part(suiteGroup)})
 }
 
 func writeReportSet(w io.Writer, set reportSet) error {
@@ -34,6 +34,9 @@ func writeReportSet(w io.Writer, set reportSet) error {
 	}
 	if set.tls != nil {
 		writeTLSReport(&b, set.tls, set.tlsNotes)
+	}
+	if set.group != nil {
+		writeGroupReport(&b, set.group)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -195,7 +198,7 @@ func writeLoadTable(b *strings.Builder, res *Results, sc Scenario, refs tableRef
 	fmt.Fprintf(b, "| server | %s |%s p50 µs | p99 µs | p99.9 µs | server CPU µs/rt |%s server CPU %% | ctx sw/s | RSS KiB/conn | connect all s | errors | loadgen CPU %% | other load, cores |\n",
 		head, refHeads(refs.main), refHeads(refs.cpu))
 	b.WriteString("|---|" + strings.Repeat("--:|", 12+len(refs.main)+len(refs.cpu)) + "\n")
-	for _, s := range res.ran() {
+	for _, s := range res.ranFor(sc) {
 		r := rowFor(res, sc.ID, s.Name)
 		fmt.Fprintf(b, "| %s | %s |%s %s | %s | %s | %s |%s %s | %s | %s | %s | %s | %s | %s |\n", s.Label,
 			fmtSpread(r.sum(main), fmtSig), refCells(r, main, refs.main),
@@ -209,7 +212,7 @@ func writeLoadTable(b *strings.Builder, res *Results, sc Scenario, refs tableRef
 func writeIdleTable(b *strings.Builder, res *Results, sc Scenario, refs tableRefs) {
 	fmt.Fprintf(b, "| server | RSS KiB/conn |%s server RSS MiB | connect all s | errors |\n", refHeads(refs.main))
 	b.WriteString("|---|" + strings.Repeat("--:|", 4+len(refs.main)) + "\n")
-	for _, s := range res.ran() {
+	for _, s := range res.ranFor(sc) {
 		r := rowFor(res, sc.ID, s.Name)
 		fmt.Fprintf(b, "| %s | %s |%s %s | %s | %s |\n", s.Label,
 			fmtSpread(r.sum(mRSSPerConn), func(v float64) string { return fmtF(v, 2) }), refCells(r, mRSSPerConn, refs.main),
@@ -223,7 +226,7 @@ func writeChurnTable(b *strings.Builder, res *Results, sc Scenario, refs tableRe
 	fmt.Fprintf(b, "| server | new conns/s |%s p50 µs | p99 µs | server CPU µs/conn |%s server CPU %% | ctx sw/s | server threads | errors | loadgen CPU %% | loadgen CPU µs/conn | other load, cores |\n",
 		refHeads(refs.main), refHeads(refs.cpu))
 	b.WriteString("|---|" + strings.Repeat("--:|", 11+len(refs.main)+len(refs.cpu)) + "\n")
-	for _, s := range res.ran() {
+	for _, s := range res.ranFor(sc) {
 		r := rowFor(res, sc.ID, s.Name)
 		fmt.Fprintf(b, "| %s | %s |%s %s | %s | %s |%s %s | %s | %s | %s | %s | %s | %s |\n", s.Label,
 			fmtSpread(r.sum(mHandshakes), fmtSig), refCells(r, mHandshakes, refs.main),
@@ -235,7 +238,7 @@ func writeChurnTable(b *strings.Builder, res *Results, sc Scenario, refs tableRe
 }
 
 func writeErrorSamples(b *strings.Builder, res *Results, sc Scenario) {
-	for _, s := range res.ran() {
+	for _, s := range res.ranFor(sc) {
 		for _, r := range res.records(sc.ID, s.Name) {
 			switch {
 			case r.Err != "":

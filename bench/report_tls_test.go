@@ -27,7 +27,7 @@ func TestTLSScenarios(t *testing.T) {
 		assert.Equal(t, w.churn, ts[i].Churn, w.id)
 		assert.True(t, ts[i].TLS, w.id)
 	}
-	assert.Len(t, allScenarios(true), 9)
+	assert.Len(t, allScenarios(true), 11)
 	cfg := loadgenConfig(ts[3], "127.0.0.1:1", 0, 64)
 	assert.True(t, cfg.Churn)
 	assert.Equal(t, 10*time.Second, cfg.Duration)
@@ -147,7 +147,7 @@ func TestPartSplitsBySuite(t *testing.T) {
 	res.Scenarios = append(res.Scenarios, tls.Scenarios...)
 	res.Servers = append(res.Servers, tls.Servers...)
 	res.Records = append(res.Records, tls.Records...)
-	p, q := res.part(false), res.part(true)
+	p, q := res.part(suitePlain), res.part(suiteTLS)
 	require.NotNil(t, p)
 	require.NotNil(t, q)
 	assert.Len(t, p.Scenarios, 5)
@@ -155,6 +155,6 @@ func TestPartSplitsBySuite(t *testing.T) {
 	assert.Equal(t, fixture().Records, p.Records)
 	assert.Equal(t, tls.Records, q.Records)
 	assert.Len(t, q.Servers, 2)
-	assert.Nil(t, fixture().part(true))
-	assert.Nil(t, (*Results)(nil).part(false))
+	assert.Nil(t, fixture().part(suiteTLS))
+	assert.Nil(t, (*Results)(nil).part(suitePlain))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/loadgen"
@@ -176,6 +177,17 @@ func (res *Results) AnyBusy(scenario, server string) bool {
 	return false
 }
 
+// ranFor lists the servers that were not skipped and run sc.
+func (res *Results) ranFor(sc Scenario) []ServerInfo {
+	var out []ServerInfo
+	for _, s := range res.ran() {
+		if runs(sc, s.Server) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (res *Results) server(name string) (ServerInfo, bool) {
 	for _, s := range res.Servers {
 		if s.Name == name {
@@ -196,18 +208,20 @@ func (res *Results) ran() []ServerInfo {
 	return out
 }
 
-// The plain suite (S1-S5) and the TLS suite (T1-T4) are run and saved
-// apart, each with its own command line, date and commit, so that running
-// one does not throw away the other's figures; RESULTS.md shows both.
+// The plain suite (S1-S5), the TLS suite (T1-T4) and the group suite
+// (S2M, S2D) are run and saved apart, each with its own command line, date
+// and commit, so that running one does not throw away the others'
+// figures; RESULTS.md shows them all.
 const (
-	resultsFile    = "results.json"
-	resultsTLSFile = "results-tls.json"
+	resultsFile      = "results.json"
+	resultsTLSFile   = "results-tls.json"
+	resultsGroupFile = "results-group.json"
 )
 
-// part returns the plain (tls false) or the TLS half of res: its
-// scenarios, the servers of that kind and their records. It is nil when
-// res has no scenario of that kind.
-func (res *Results) part(tls bool) *Results {
+// part returns the part of res that belongs to one suite (suitePlain,
+// suiteTLS, suiteGroup): its scenarios, the servers that run them and
+// their records. It is nil when res has no scenario of that suite.
+func (res *Results) part(suite string) *Results {
 	if res == nil {
 		return nil
 	}
@@ -215,7 +229,7 @@ func (res *Results) part(tls bool) *Results {
 	out.Scenarios, out.Servers, out.Records = nil, nil, nil
 	ids := map[string]bool{}
 	for _, sc := range res.Scenarios {
-		if sc.TLS == tls {
+		if sc.suite() == suite {
 			out.Scenarios = append(out.Scenarios, sc)
 			ids[sc.ID] = true
 		}
@@ -224,7 +238,7 @@ func (res *Results) part(tls bool) *Results {
 		return nil
 	}
 	for _, s := range res.Servers {
-		if s.TLS == tls {
+		if slices.ContainsFunc(out.Scenarios, func(sc Scenario) bool { return runs(sc, s.Server) }) {
 			out.Servers = append(out.Servers, s)
 		}
 	}

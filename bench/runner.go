@@ -40,7 +40,7 @@ func (rn *Runner) Run(ctx context.Context, res *Results) error {
 	infos := make([]ServerInfo, len(rn.Servers))
 	var avail []Server
 	for i, s := range rn.Servers {
-		if !slices.ContainsFunc(rn.Scenarios, func(sc Scenario) bool { return sc.TLS == s.TLS }) {
+		if !slices.ContainsFunc(rn.Scenarios, func(sc Scenario) bool { return runs(sc, s) }) {
 			infos[i] = ServerInfo{Server: s, Skipped: fmt.Sprintf("%v: no selected scenario is for it", errSkipped)}
 			continue
 		}
@@ -90,12 +90,13 @@ func (rn *Runner) Run(ctx context.Context, res *Results) error {
 	return nil
 }
 
-// serversFor returns the servers of srvs that run sc: the TLS servers for
-// a TLS scenario, the others for the rest.
+// serversFor returns the servers of srvs that run sc: those it names, or
+// else the TLS servers for a TLS scenario and the others (but the Only
+// ones) for the rest.
 func serversFor(sc Scenario, srvs []Server) []Server {
 	var out []Server
 	for _, s := range srvs {
-		if s.TLS == sc.TLS {
+		if runs(sc, s) {
 			out = append(out, s)
 		}
 	}
@@ -127,7 +128,11 @@ func (rn *Runner) runOne(ctx context.Context, sc Scenario, s Server, bin string,
 		rec.Err = err.Error()
 		return rec
 	}
-	srv, err := startProc(s.Name, rn.serverArgv(s, bin, addr), rn.Taskset, 0, nil, nil)
+	pin := rn.Taskset
+	if sc.Unpinned {
+		pin = "" // the server's threads float over every CPU
+	}
+	srv, err := startProc(s.Name, rn.serverArgv(s, bin, addr), pin, 0, nil, nil)
 	if err != nil {
 		rec.Err = err.Error()
 		return rec

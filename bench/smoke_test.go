@@ -126,3 +126,53 @@ func TestQuickSmokeTLS(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, resultsTLSFile))
 	assert.NoFileExists(t, filepath.Join(dir, resultsFile), "no plain scenario ran")
 }
+
+// TestQuickSmokeGroup is the same for the group suite's servers: evmachine's
+// Group echo server unpinned (S2M's placement) and the slow-callback
+// detector's echo server with the detector off and on, through the runner.
+// Every one must serve round trips with no error.
+func TestQuickSmokeGroup(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the benchmark reads /proc")
+	}
+	root, err := moduleRoot(".")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subjectGroup+","+slowOff+","+slowOn, "server")
+	require.NoError(t, err)
+	taskset, _ := tasksetPath(true)
+	scs := []Scenario{
+		{ID: "S2M", Title: "smoke: 20 connections, the server unpinned", Conns: 20, Size: 64, Suite: suiteGroup, Unpinned: true,
+			Servers: []string{subjectGroup, refGnetMC, refStd}, Warmup: 200 * time.Millisecond, Duration: time.Second},
+		{ID: "S2D", Title: "smoke: 20 connections, detector off and on", Conns: 20, Size: 64, Suite: suiteGroup,
+			Servers: []string{slowOff, slowOn}, Warmup: 200 * time.Millisecond, Duration: time.Second},
+	}
+	log := discardLog()
+	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: scs,
+		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmokeGroup", Started: time.Now(), Quick: true}
+	require.NoError(t, rn.Run(ctx, res))
+	res.Finished = time.Now()
+
+	require.Len(t, res.Records, 3)
+	for _, r := range res.Records {
+		assert.Empty(t, r.Err, r.Server)
+		x := r.Result
+		assert.Equal(t, 20, x.Connected, r.Server)
+		assert.Positive(t, x.RoundTrips, "%s served no round trip", r.Server)
+		assert.Zero(t, x.Errors, "%s: %v", r.Server, x.ErrorSamples)
+		assert.Zero(t, x.Mismatches, r.Server)
+	}
+
+	dir := t.TempDir()
+	require.NoError(t, writeOutputs(log, dir, res, true))
+	md, err := os.ReadFile(filepath.Join(dir, "RESULTS.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "| evmachine Group (")
+	assert.Contains(t, string(md), "| evmachine, detector on (100 ms) |")
+	assert.FileExists(t, filepath.Join(dir, resultsGroupFile))
+	assert.NoFileExists(t, filepath.Join(dir, resultsFile), "no plain scenario ran")
+}

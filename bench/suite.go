@@ -19,6 +19,44 @@ type Scenario struct {
 	Settle   time.Duration // Idle: quiet time before the memory sample
 	TLS      bool          `json:",omitempty"` // T1-T4: TLS clients, run against the TLS servers
 	Churn    bool          `json:",omitempty"` // T4: new connections, each one round trip (loadgen.Config.Churn)
+	// Suite is the set of scenarios the scenario is saved and reported
+	// with, when it is neither the plain one nor the TLS one (suiteGroup).
+	Suite string `json:",omitempty"`
+	// Unpinned: the server is not pinned, its threads float over every
+	// CPU (the load generator stays on CPU 1).
+	Unpinned bool `json:",omitempty"`
+	// Servers, when set, are the only servers that run the scenario
+	// (by name); else every server of its kind that is not Only.
+	Servers []string `json:",omitempty"`
+}
+
+// The suites, each saved in a file of its own (resultsFile,
+// resultsTLSFile, resultsGroupFile) so that running one keeps the others'
+// figures.
+const (
+	suitePlain = "plain" // S1-S5
+	suiteTLS   = "tls"   // T1-T4
+	suiteGroup = "group" // S2M, S2D: many loops, and the slow-callback detector's cost
+)
+
+// suite names the scenario's suite.
+func (sc Scenario) suite() string {
+	switch {
+	case sc.Suite != "":
+		return sc.Suite
+	case sc.TLS:
+		return suiteTLS
+	}
+	return suitePlain
+}
+
+// runs reports whether server s runs scenario sc: s is named by sc, or sc
+// names none and s is of its kind (TLS or not) and not Only.
+func runs(sc Scenario, s Server) bool {
+	if len(sc.Servers) > 0 {
+		return slices.Contains(sc.Servers, s.Name)
+	}
+	return s.TLS == sc.TLS && !s.Only
 }
 
 // scenarios returns S1-S5 as the issue defines them; quick shortens the
@@ -53,8 +91,36 @@ func tlsScenarios(quick bool) []Scenario {
 	}
 }
 
+// The group suite's servers.
+const (
+	subjectGroup = "evmachine-group" // bench/servers/evmgroup, one loop per core
+	refGnetMC    = "gnet-mc"
+	slowOff      = "evmslow-off" // bench/servers/evmslow without the detector
+	slowOn       = "evmslow"     // the same with -slow-threshold 100ms
+)
+
+// groupScenarios returns issue 17's scenarios: S2M, S2 with the server
+// unpinned on every core (evmachine's Group against gnet's multicore mode
+// and Go's goroutine per connection), and S2D, S2 on one core with the
+// blocked-loop detector on against the same server with it off. Windows
+// as scenarios gives them.
+func groupScenarios(quick bool) []Scenario {
+	warm, dur := 2*time.Second, 10*time.Second
+	if quick {
+		warm, dur = 500*time.Millisecond, 2*time.Second
+	}
+	return []Scenario{
+		{ID: "S2M", Title: "10,000 connections, 64-byte ping-pong, the server unpinned on every core", Conns: 10_000, Size: 64,
+			Warmup: warm, Duration: dur, Suite: suiteGroup, Unpinned: true, Servers: []string{subjectGroup, refGnetMC, refStd}},
+		{ID: "S2D", Title: "10,000 connections, 64-byte ping-pong, one core: the slow-callback detector on vs off", Conns: 10_000, Size: 64,
+			Warmup: warm, Duration: dur, Suite: suiteGroup, Servers: []string{slowOff, slowOn}},
+	}
+}
+
 // allScenarios is every scenario the suite knows, in report order.
-func allScenarios(quick bool) []Scenario { return append(scenarios(quick), tlsScenarios(quick)...) }
+func allScenarios(quick bool) []Scenario {
+	return slices.Concat(scenarios(quick), tlsScenarios(quick), groupScenarios(quick))
+}
 
 // ServerKind says how a server is started.
 type ServerKind int
@@ -74,6 +140,7 @@ type Server struct {
 	Args  []string // extra arguments after the address
 	Note  string   // one line for the report
 	TLS   bool     `json:",omitempty"` // a TLS server (-cert, -key): runs the TLS scenarios only
+	Only  bool     `json:",omitempty"` // runs only the scenarios that name it (Scenario.Servers)
 }
 
 // Reference names: the ratio columns are against these.
@@ -92,6 +159,9 @@ func servers(cores int) []Server {
 	return []Server{
 		{Name: subject, Label: "evmachine (1 loop)", Kind: kindGo, Pkg: "./examples/echo",
 			Note: "examples/echo: one reactor, the loop's shared read buffer echoed straight back"},
+		{Name: subjectGroup, Label: fmt.Sprintf("evmachine Group (%d loops)", cores), Kind: kindGo, Pkg: "./bench/servers/evmgroup",
+			Args: []string{"-loops", fmt.Sprint(cores)}, Only: true,
+			Note: fmt.Sprintf("bench/servers/evmgroup: reactor.Group of %d reactors (one per machine core), each with its own SO_REUSEPORT listener, echo as examples/echo", cores)},
 		{Name: refGnet, Label: "gnet v2 (1 loop)", Kind: kindGo, Pkg: "./bench/servers/gnet",
 			Note: "gnet's echo example, default options (one event loop)"},
 		{Name: "gnet-mc", Label: fmt.Sprintf("gnet v2 (multicore, %d loops)", cores), Kind: kindGo, Pkg: "./bench/servers/gnet",
@@ -103,6 +173,11 @@ func servers(cores int) []Server {
 			Note: "bench/servers/em_echo.rb: EM.epoll, receive_data -> send_data"},
 		{Name: "node", Label: "Node net", Kind: kindNode,
 			Note: "bench/servers/node_echo.js: net.createServer, 'data' -> write"},
+		{Name: slowOff, Label: "evmachine, detector off", Kind: kindGo, Pkg: "./bench/servers/evmslow", Only: true,
+			Note: "bench/servers/evmslow: examples/echo's server (one reactor), WithSlowCallback not set"},
+		{Name: slowOn, Label: "evmachine, detector on (100 ms)", Kind: kindGo, Pkg: "./bench/servers/evmslow",
+			Args: []string{"-slow-threshold", "100ms"}, Only: true,
+			Note: "the same binary with -slow-threshold 100ms: reactor.WithSlowCallback(100ms, a slog warning per report)"},
 		{Name: subjectTLS, Label: "evmachine TLS (1 loop)", Kind: kindGo, Pkg: "./bench/servers/evmtls", TLS: true,
 			Note: "bench/servers/evmtls: one reactor, Listen with reactor.WithTLS (handshakes on the reactor's bounded goroutines, records on the loop), echo"},
 		{Name: refTLS, Label: "Go crypto/tls (goroutine/conn)", Kind: kindGo, Pkg: "./bench/servers/gotls", TLS: true,

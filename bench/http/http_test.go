@@ -118,6 +118,12 @@ func TestTargetsAndReport(t *testing.T) {
 	} {
 		assert.Contains(t, md, want)
 	}
+	dir := t.TempDir()
+	require.NoError(t, writeOutputs(dir, r))
+	back, err := loadResults(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	assert.Equal(t, r.Samples, back.Samples, "results.json keeps every sample")
+
 	r.Samples[0].Err = "boom"
 	assert.Contains(t, render(r, ""), "evmachine, round 1 failed: boom")
 	assert.True(t, math.IsNaN(mRate(r.Samples[0])))

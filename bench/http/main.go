@@ -7,6 +7,7 @@
 //
 //	go run ./bench/http                        # from the repository root: 3 rounds, 10 s each
 //	go run ./bench/http -rounds 1 -duration 3s -conns 100
+//	go run ./bench/http -from bench/http/results.json   # redraw RESULTS.md (after editing NOTES.md)
 //
 // Each server (bench/http/servers/*) is built once and started fresh for
 // every measurement on a free loopback port, pinned to CPU 0 with
@@ -15,7 +16,7 @@
 // medians of the rounds. Afterwards evmachine's server is run once more
 // under its CPU profiler at the first connection count, and the profile's
 // top functions go into the report. It writes bench/http/RESULTS.md and
-// results.json.
+// results.json; NOTES.md, hand-written, is drawn into RESULTS.md.
 package main
 
 import (
@@ -45,6 +46,7 @@ type options struct {
 	wrkCPU    int
 	threads   int
 	profile   bool
+	from      string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -60,6 +62,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.wrkCPU, "wrk-cpu", 1, "CPU wrk is pinned to (taskset)")
 	fs.IntVar(&o.threads, "threads", 1, "wrk threads")
 	fs.BoolVar(&o.profile, "profile", true, "profile evmachine's server after the rounds and report its top functions")
+	fs.StringVar(&o.from, "from", "", "redraw RESULTS.md from this results.json (and NOTES.md) instead of running")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -121,6 +124,13 @@ func run(o options, log *slog.Logger) error {
 	}
 	if o.out == "" {
 		o.out = filepath.Join(root, "bench", "http")
+	}
+	if o.from != "" {
+		res, err := loadResults(o.from)
+		if err != nil {
+			return err
+		}
+		return writeOutputs(o.out, res)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -94,6 +94,18 @@ func (r *results) has(name string) bool {
 	return false
 }
 
+func loadResults(path string) (*results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
 func writeOutputs(dir string, r *results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -117,6 +117,7 @@ func TestGroupTargets(t *testing.T) {
 	// 8.1 vs 8 µs: 1.0125×, within 1.03.
 	assert.True(t, ts[2].Met, ts[2].Figure)
 	assert.Contains(t, ts[2].Figure, "8.10 vs 8.00 µs (1.01×")
+	assert.Contains(t, ts[2].Figure, "on/off within each round: median 1.01×, rounds 1.01–1.01×", "the fixture's rounds scale both alike")
 }
 
 func TestGroupReport(t *testing.T) {

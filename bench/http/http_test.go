@@ -108,6 +108,7 @@ func TestTargetsAndReport(t *testing.T) {
 	for _, tg := range ts[1:5] {
 		assert.True(t, tg.met, tg.text)
 	}
+	r.Profiles = []profile{{Server: refFast, Conns: 100, ReqPerSec: 90_000, CPUPerReqUs: 11, Top: "flat  flat%   sum%        cum   cum%"}}
 	md := render(r, "## Notes\n\nhand-written")
 	for _, want := range []string{
 		"| evmachine protocols/http | 80,000 ±10% | 0.89× | 1.78× |",
@@ -115,6 +116,7 @@ func TestTargetsAndReport(t *testing.T) {
 		"## 10,000 connections",
 		"wrk was at or near its core",
 		"hand-written",
+		"### fasthttp\n\nRun once more under `pprof.StartCPUProfile`, at 100 connections",
 	} {
 		assert.Contains(t, md, want)
 	}

@@ -13,9 +13,9 @@
 // every measurement on a free loopback port, pinned to CPU 0 with
 // GOMAXPROCS=1, and stopped by PID; wrk runs with one thread pinned to
 // CPU 1. The servers take turns within each round; the report quotes the
-// medians of the rounds. Afterwards evmachine's server is run once more
-// under its CPU profiler at the first connection count, and the profile's
-// top functions go into the report. It writes bench/http/RESULTS.md and
+// medians of the rounds. Afterwards evmachine's server and fasthttp's are
+// run once more each under Go's CPU profiler at the first connection
+// count, and the profiles' top functions go into the report. It writes bench/http/RESULTS.md and
 // results.json; NOTES.md, hand-written, is drawn into RESULTS.md.
 package main
 
@@ -193,23 +193,22 @@ func runAll(ctx context.Context, o options, root string, log *slog.Logger) (*res
 			}
 		}
 	}
-	if o.profile && bins[subject] != "" {
-		prof := filepath.Join(binDir, "evmachine.pprof")
-		ev := o.servers[0]
+	if o.profile {
 		for _, s := range o.servers {
-			if s.Name == subject {
-				ev = s
+			if s.Name != subject && s.Name != refFast {
+				continue // the two with -cpuprofile
 			}
-		}
-		smp := m.measure(ctx, ev, bins[subject], o.conns[0], []string{"-cpuprofile", prof})
-		if smp.Err != "" {
-			log.Warn("profiling run failed", "err", smp.Err)
-		} else {
-			top, err := pprofTop(ctx, bins[subject], prof)
+			prof := filepath.Join(binDir, s.Name+".pprof")
+			smp := m.measure(ctx, s, bins[s.Name], o.conns[0], []string{"-cpuprofile", prof})
+			if smp.Err != "" {
+				log.Warn("profiling run failed", "server", s.Name, "err", smp.Err)
+				continue
+			}
+			top, err := pprofTop(ctx, bins[s.Name], prof)
 			if err != nil {
-				log.Warn("pprof", "err", err)
+				log.Warn("pprof", "server", s.Name, "err", err)
 			}
-			res.Profile = &profile{Conns: o.conns[0], ReqPerSec: smp.ReqPerSec, CPUPerReqUs: smp.CPUPerReqUs, Top: top}
+			res.Profiles = append(res.Profiles, profile{Server: s.Name, Conns: o.conns[0], ReqPerSec: smp.ReqPerSec, CPUPerReqUs: smp.CPUPerReqUs, Top: top})
 		}
 	}
 	res.Finished = time.Now()

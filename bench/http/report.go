@@ -28,11 +28,12 @@ type results struct {
 	WrkVersion string        `json:"wrk_version"`
 	Servers    []server      `json:"servers"`
 	Samples    []sample      `json:"samples"`
-	Profile    *profile      `json:"profile,omitempty"`
+	Profiles   []profile     `json:"profiles,omitempty"`
 }
 
-// profile is evmachine's server under its CPU profiler.
+// profile is one server under Go's CPU profiler.
 type profile struct {
+	Server      string  `json:"server"`
 	Conns       int     `json:"conns"`
 	ReqPerSec   float64 `json:"req_per_s"`
 	CPUPerReqUs float64 `json:"server_cpu_us_per_req"`
@@ -83,6 +84,15 @@ func (r *results) errors(srv string, conns int) (n int64, failed int) {
 		}
 	}
 	return n, failed
+}
+
+func (r *results) label(name string) string {
+	for _, s := range r.Servers {
+		if s.Name == name {
+			return s.Label
+		}
+	}
+	return name
 }
 
 func (r *results) has(name string) bool {
@@ -219,9 +229,12 @@ func render(r *results, notes string) string {
 	b.WriteString("## What bounds the figures\n\n")
 	b.WriteString(boundsText(r))
 	b.WriteString("\n\n")
-	if p := r.Profile; p != nil {
-		fmt.Fprintf(&b, "## Where evmachine's CPU goes\n\nevmachine's server run once more, under `pprof.StartCPUProfile`, at %s connections (%s req/s, %s µs of CPU per request, the profiler's own cost included). `go tool pprof -top`, flat then cumulative:\n\n```\n%s\n```\n\n",
-			thousands(float64(p.Conns)), thousands(p.ReqPerSec), fmtF(p.CPUPerReqUs, 2), strings.TrimSpace(p.Top))
+	if len(r.Profiles) > 0 {
+		b.WriteString("## Where the CPU goes\n\n")
+		for _, p := range r.Profiles {
+			fmt.Fprintf(&b, "### %s\n\nRun once more under `pprof.StartCPUProfile`, at %s connections (%s req/s, %s µs of CPU per request, the profiler's own cost included). `go tool pprof -top`, flat then cumulative:\n\n```\n%s\n```\n\n",
+				r.label(p.Server), thousands(float64(p.Conns)), thousands(p.ReqPerSec), fmtF(p.CPUPerReqUs, 2), strings.TrimSpace(p.Top))
+		}
 	}
 	if notes = strings.TrimSpace(notes); notes != "" {
 		b.WriteString(notes)

@@ -104,7 +104,8 @@ func TestTargetsAndReport(t *testing.T) {
 	ts := r.targets()
 	require.Len(t, ts, 10)
 	assert.False(t, ts[0].met, "11 µs is above fasthttp's 10.5")
-	assert.Contains(t, ts[0].figure, "11.00 vs 10.50 µs (1.05×)")
+	assert.Contains(t, ts[0].figure, "11.00 vs 10.50 µs (1.05×); round by round 1.05× to 1.05×, median 1.05×")
+	assert.False(t, ts[0].noisy, "every round agrees")
 	for _, tg := range ts[1:5] {
 		assert.True(t, tg.met, tg.text)
 	}
@@ -112,7 +113,7 @@ func TestTargetsAndReport(t *testing.T) {
 	md := render(r, "## Notes\n\nhand-written")
 	for _, want := range []string{
 		"| evmachine protocols/http | 80,000 ±10% | 0.89× | 1.78× |",
-		"❌ **missed**: 100 connections: server CPU per request at or below fasthttp's",
+		"- ❌ **missed**: 100 connections: server CPU per request at or below fasthttp's",
 		"## 10,000 connections",
 		"wrk was at or near its core",
 		"hand-written",

@@ -135,6 +135,25 @@ func writeOutputs(dir string, r *results) error {
 type target struct {
 	text, figure string
 	known, met   bool
+	noisy        bool // the rounds, paired, disagree about the verdict
+}
+
+// paired summarises subj's figure over ref's in the same round (the
+// servers take turns within a round, so a pair shares the machine's mood).
+func (r *results) paired(subj, ref string, conns int, m metric) stats.Summary {
+	byRound := map[int]float64{}
+	for _, s := range r.Samples {
+		if s.Server == ref && s.Conns == conns {
+			byRound[s.Round] = m(s)
+		}
+	}
+	var rs []float64
+	for _, s := range r.Samples {
+		if v, ok := byRound[s.Round]; ok && s.Server == subj && s.Conns == conns {
+			rs = append(rs, stats.Ratio(m(s), v))
+		}
+	}
+	return stats.Summarize(rs)
 }
 
 func (r *results) targets() []target {
@@ -152,6 +171,10 @@ func (r *results) targets() []target {
 			t.met = e >= o
 		}
 		t.figure = fmt.Sprintf("%s vs %s %s (%s)", f(e), f(o), unit, fmtRatio(stats.Ratio(e, o)))
+		if p := r.paired(subject, ref, conns, m); p.N > 1 {
+			t.figure += fmt.Sprintf("; round by round %s to %s, median %s", fmtRatio(p.Min), fmtRatio(p.Max), fmtRatio(p.Median))
+			t.noisy = (lower && (p.Min <= 1) != (p.Max <= 1)) || (!lower && (p.Min >= 1) != (p.Max >= 1))
+		}
 		ts = append(ts, t)
 	}
 	for _, c := range r.Conns {
@@ -168,8 +191,12 @@ func mark(t target) string {
 	switch {
 	case !t.known:
 		return "❔ not measured"
+	case t.met && t.noisy:
+		return "⚠️ met on the medians, not in every round"
 	case t.met:
 		return "✅ met"
+	case t.noisy:
+		return "❌ **missed** on the medians, not in every round"
 	}
 	return "❌ **missed**"
 }
@@ -189,6 +216,7 @@ func render(r *results, notes string) string {
 	fmt.Fprintf(&b, "Every figure is the median of %d round%s of a %v window, a fresh server process per window, the servers taking turns within each round; `±` is the largest distance of a round from the median.\n\n", r.Rounds, plural(r.Rounds), r.Duration)
 
 	b.WriteString("## Targets (issue 17, same run, medians)\n\n")
+	b.WriteString("*Round by round* is the ratio of the two servers' figures in the same round (they ran back to back), over the rounds; a verdict the rounds do not all share is marked.\n\n")
 	for _, t := range r.targets() {
 		fmt.Fprintf(&b, "- %s: %s — %s\n", mark(t), t.text, t.figure)
 	}

@@ -21,7 +21,9 @@
 // stays on CPU 1 and competes with the server for the cores, so the figure
 // to compare is server CPU per round trip. S2D is S2 on one core against
 // servers/evmslow, examples/echo's server, with reactor.WithSlowCallback
-// (100 ms) and without: the blocked-loop detector's cost.
+// (100 ms) and without: the blocked-loop detector's cost. GROUP-PROFILE.md,
+// hand-written, is drawn into that section as TLS-PROFILE.md is into the
+// TLS one.
 //
 //	go run ./bench -scenarios S2M,S2D    # the group suite (about 4 min)
 //

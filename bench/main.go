@@ -186,6 +186,9 @@ func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) err
 	if b, err := os.ReadFile(filepath.Join(dir, tlsNotesFile)); err == nil {
 		set.tlsNotes = string(b)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, groupNotesFile)); err == nil {
+		set.groupNotes = string(b)
+	}
 	if err := writeFile(filepath.Join(dir, "RESULTS.md"), func(f *os.File) error { return writeReportSet(f, set) }); err != nil {
 		return err
 	}
@@ -203,6 +206,9 @@ func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) err
 // reading of the TLS figures' profiles, drawn into RESULTS.md's TLS
 // section as it is.
 const tlsNotesFile = "TLS-PROFILE.md"
+
+// groupNotesFile is the same for the group suite's section.
+const groupNotesFile = "GROUP-PROFILE.md"
 
 func writeFile(path string, write func(*os.File) error) error {
 	f, err := os.Create(path)

@@ -13,8 +13,8 @@ import (
 // and the TLS suite's, each from its own run (either may be nil), and the
 // hand-written notes on what bounds the TLS figures.
 type reportSet struct {
-	plain, tls, group *Results
-	tlsNotes          string
+	plain, tls, group    *Results
+	tlsNotes, groupNotes string
 }
 
 // writeReport writes RESULTS.md for res: what ran where, the targets, a
@@ -36,7 +36,7 @@ func writeReportSet(w io.Writer, set reportSet) error {
 		writeTLSReport(&b, set.tls, set.tlsNotes)
 	}
 	if set.group != nil {
-		writeGroupReport(&b, set.group)
+		writeGroupReport(&b, set.group, set.groupNotes)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -122,7 +122,7 @@ func TestGroupTargets(t *testing.T) {
 
 func TestGroupReport(t *testing.T) {
 	var b strings.Builder
-	require.NoError(t, writeReportSet(&b, reportSet{group: fixtureGroup()}))
+	require.NoError(t, writeReportSet(&b, reportSet{group: fixtureGroup(), groupNotes: "#### Profiles\n\nby hand\n"}))
 	md := b.String()
 	for _, want := range []string{
 		"## Many loops and the slow-callback detector (S2M, S2D)",
@@ -133,6 +133,7 @@ func TestGroupReport(t *testing.T) {
 		"| evmachine, detector on (100 ms) |",
 		"Load generator CPU per round trip (S2M)",
 		"×gnet-mc",
+		"#### Profiles\n\nby hand",
 	} {
 		assert.Contains(t, md, want)
 	}

@@ -49,5 +49,11 @@
 // Debian's ruby-eventmachine) and node_echo.js; Ruby and Node are skipped,
 // with a line in the report, when not installed. The TLS servers are
 // evmtls/ (evmachine, reactor.WithTLS) and gotls/ (crypto/tls, a goroutine
-// per connection); gnet has no TLS and runs no TLS scenario.
+// per connection); gnet has no TLS and runs no TLS scenario. The group
+// suite's servers are evmgroup/ (reactor.Group) and evmslow/ (examples/echo's
+// server with -slow-threshold).
+//
+// Other comparisons are commands of their own in this module: bench/http
+// (evmachine's HTTP server against net/http, fasthttp and nbhttp under wrk)
+// and bench/redis (the Redis client against go-redis and rueidis).
 package main

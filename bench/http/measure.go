@@ -247,12 +247,6 @@ func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Dura
 	}
 }
 
-// childAttr kills a child if the driver dies and gives it a session of its
-// own (its own scheduling autogroup).
-func childAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true}
-}
-
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -352,7 +346,7 @@ func raiseNoFile() (uint64, error) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
 		return 0, fmt.Errorf("setrlimit: %w", err)
 	}
-	return r.Cur, nil
+	return uint64(r.Cur), nil // int64 on the BSDs
 }
 
 const modulePath = "github.com/evmachine/evmachine"

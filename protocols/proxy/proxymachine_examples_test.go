@@ -192,9 +192,12 @@ func TestRouterCommandsCloseAfterReply(t *testing.T) {
 // Remote as it is decided (on the loop, right before the connect starts).
 func fakeRouter(t *testing.T, route proxy.Route) (*rig, *proxy.Router, *timer.FakeClock, chan string) {
 	clk := timer.NewFakeClock(time.Unix(1_000_000, 0))
-	routed := make(chan string, 4)
+	routed := make(chan string, 64)
 	rt := &proxy.Router{Commands: func([]byte) proxy.Route {
-		routed <- route.Remote
+		select { // on the loop: never block it on the test
+		case routed <- route.Remote:
+		default:
+		}
 		return route
 	}}
 	lg := &logBuf{}

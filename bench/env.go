@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 
 	"fmt"
@@ -12,29 +11,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 )
-
-const modulePath = "github.com/evmachine/evmachine"
-
-// moduleRoot walks up from dir to the directory holding evmachine's go.mod.
-func moduleRoot(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			first, _, _ := bytes.Cut(b, []byte{'\n'})
-			if strings.TrimSpace(string(first)) == "module "+modulePath {
-				return d, nil
-			}
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod of %s above %s: run from the repository", modulePath, dir)
-		}
-	}
-}
 
 // buildServers builds each Go server package once, without -race, into
 // binDir, and returns the binary of each package.
@@ -104,7 +83,7 @@ func goModVersion(s Server) string {
 // depVersion reads a module's version from the benchmark's own go.mod
 // (bench/go.mod) in the working tree.
 func depVersion(mod string) string {
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	if err != nil {
 		return ""
 	}

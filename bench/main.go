@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 )
 
 // options are the command line.
@@ -75,7 +77,7 @@ func main() {
 }
 
 func run(o options, log *slog.Logger) error {
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	if err != nil {
 		return err
 	}
@@ -120,7 +122,7 @@ func runSuite(ctx context.Context, o options, root string, log *slog.Logger) (*R
 	if err != nil {
 		return nil, err
 	}
-	if n, err := raiseNoFile(); err != nil || n < 20_000 {
+	if n, err := childproc.RaiseNoFile(); err != nil || n < 20_000 {
 		log.Warn("open-file limit below what S5 needs (19,000 connections per process)", "limit", n, "err", err)
 	}
 	self, err := os.Executable()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 	"github.com/evmachine/evmachine/bench/internal/loadgen"
 )
 
@@ -123,7 +124,7 @@ func (rn *Runner) logRecord(r RunRecord) {
 // stops the server by PID.
 func (rn *Runner) runOne(ctx context.Context, sc Scenario, s Server, bin string, run int) RunRecord {
 	rec := RunRecord{Scenario: sc.ID, Server: s.Name, Run: run}
-	addr, err := freeAddr()
+	addr, err := childproc.FreeAddr()
 	if err != nil {
 		rec.Err = err.Error()
 		return rec
@@ -137,12 +138,12 @@ func (rn *Runner) runOne(ctx context.Context, sc Scenario, s Server, bin string,
 		rec.Err = err.Error()
 		return rec
 	}
-	defer srv.stop(5 * time.Second)
-	if err := srv.waitListening(ctx, addr, 20*time.Second); err != nil {
+	defer srv.Stop(5 * time.Second)
+	if err := srv.WaitListening(ctx, addr, 20*time.Second); err != nil {
 		rec.Err = err.Error()
 		return rec
 	}
-	cfg := loadgenConfig(sc, addr, srv.pid(), rn.Parallel)
+	cfg := loadgenConfig(sc, addr, srv.Pid(), rn.Parallel)
 	if sc.TLS {
 		cfg.TLS = &loadgen.TLSConfig{RootsPEM: rn.cert.PEM, ServerName: tlsServerName}
 	}
@@ -151,8 +152,8 @@ func (rn *Runner) runOne(ctx context.Context, sc Scenario, s Server, bin string,
 	if err != nil {
 		rec.Err = err.Error()
 	}
-	if srv.exited() {
-		rec.Err = errors.Join(err, fmt.Errorf("the server exited during the run (%v): %s", srv.err, srv.out.String())).Error()
+	if srv.Exited() {
+		rec.Err = errors.Join(err, fmt.Errorf("the server exited during the run (%v): %s", srv.Err(), srv.Output())).Error()
 	}
 	return rec
 }
@@ -210,8 +211,8 @@ func (rn *Runner) loadgen(ctx context.Context, cfg loadgen.Config) (loadgen.Resu
 		return loadgen.Result{}, err
 	}
 	defer pipe.Close()
-	defer p.stop(5 * time.Second)
-	stopOnCancel := context.AfterFunc(ctx, func() { p.stop(time.Second) })
+	defer p.Stop(5 * time.Second)
+	stopOnCancel := context.AfterFunc(ctx, func() { p.Stop(time.Second) })
 	defer stopOnCancel()
 	var final *lgMessage
 	sc := bufio.NewScanner(pipe)
@@ -228,10 +229,10 @@ func (rn *Runner) loadgen(ctx context.Context, cfg loadgen.Config) (loadgen.Resu
 		}
 		final = &m
 	}
-	<-p.done
+	<-p.Done()
 	switch {
 	case final == nil:
-		return loadgen.Result{}, fmt.Errorf("the load generator ended without a result (%v): %s", p.err, p.out.String())
+		return loadgen.Result{}, fmt.Errorf("the load generator ended without a result (%v): %s", p.Err(), p.Output())
 	case final.Result == nil:
 		return loadgen.Result{}, fmt.Errorf("load generator: %s", final.Err)
 	case final.Err != "":

@@ -4,8 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -89,20 +87,4 @@ func TestCPUModel(t *testing.T) {
 	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n"
 	assert.Equal(t, "AMD EPYC 7B13", cpuModel(info))
 	assert.Equal(t, "unknown", cpuModel("processor : 0\n"))
-}
-
-func TestModuleRoot(t *testing.T) {
-	root, err := moduleRoot(".")
-	require.NoError(t, err)
-	_, err = os.Stat(filepath.Join(root, "examples", "echo"))
-	assert.NoError(t, err)
-	_, err = moduleRoot(t.TempDir())
-	assert.Error(t, err)
-}
-
-func TestTailBufferKeepsTheEnd(t *testing.T) {
-	b := &tailBuffer{max: 8}
-	b.Write([]byte("0123456789"))
-	b.Write([]byte("ab"))
-	assert.Equal(t, "456789ab", b.String())
 }

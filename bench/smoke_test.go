@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +32,7 @@ func TestQuickSmoke(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	require.NoError(t, err)
 	self, err := os.Executable()
 	require.NoError(t, err)
@@ -80,7 +81,7 @@ func TestQuickSmokeTLS(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	require.NoError(t, err)
 	self, err := os.Executable()
 	require.NoError(t, err)
@@ -135,7 +136,7 @@ func TestQuickSmokeGroup(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	require.NoError(t, err)
 	self, err := os.Executable()
 	require.NoError(t, err)

@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 
-	"github.com/evmachine/evmachine/bench/internal/stats"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/evmachine/evmachine/bench/internal/stats"
 )
 
 // summaryText is the report's reading of the figures: plain sentences

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -152,7 +153,7 @@ func TestMain(m *testing.M) {
 func buildAll(t *testing.T) map[string]string {
 	t.Helper()
 	built.once.Do(func() {
-		root, err := moduleRoot(".")
+		root, err := childproc.ModuleRoot(".")
 		if err != nil {
 			built.err = err
 			return
@@ -174,14 +175,14 @@ func TestServersAnswer(t *testing.T) {
 	bins := buildAll(t)
 	for _, s := range allServers() {
 		t.Run(s.Name, func(t *testing.T) {
-			addr, err := freeAddr()
+			addr, err := childproc.FreeAddr()
 			require.NoError(t, err)
 			p, err := startProc([]string{bins[s.Name], "-addr", addr}, []string{"GOMAXPROCS=1"})
 			require.NoError(t, err)
-			defer p.stop(5 * time.Second)
+			defer p.Stop(5 * time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			require.NoError(t, p.waitListening(ctx, addr, 15*time.Second))
+			require.NoError(t, p.WaitListening(ctx, addr, 15*time.Second))
 			tr := &http.Transport{MaxIdleConnsPerHost: 1}
 			defer tr.CloseIdleConnections()
 			cl := &http.Client{Transport: tr, Timeout: 5 * time.Second}

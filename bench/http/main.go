@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 )
 
 type options struct {
@@ -118,7 +120,7 @@ func run(o options, log *slog.Logger) error {
 	if runtime.GOOS != "linux" {
 		return errors.New("bench/http reads /proc and pins with taskset: it runs on Linux only")
 	}
-	root, err := moduleRoot(".")
+	root, err := childproc.ModuleRoot(".")
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,7 @@ func runAll(ctx context.Context, o options, root string, log *slog.Logger) (*res
 	if err != nil {
 		return nil, err
 	}
-	limit, err := raiseNoFile()
+	limit, err := childproc.RaiseNoFile()
 	if err != nil || limit < uint64(maxInt(o.conns))+100 {
 		log.Warn("open-file limit below the connection count: wrk and the servers may fail to open connections", "limit", limit, "err", err)
 	}

@@ -6,17 +6,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 	"github.com/evmachine/evmachine/bench/internal/procfs"
 )
 
@@ -54,7 +52,7 @@ type measurer struct {
 // warm-up and then its measured window against it, and stops it by PID.
 func (m *measurer) measure(ctx context.Context, s server, bin string, conns int, extra []string) sample {
 	smp := sample{Server: s.Name, Conns: conns}
-	addr, err := freeAddr()
+	addr, err := childproc.FreeAddr()
 	if err != nil {
 		smp.Err = err.Error()
 		return smp
@@ -65,8 +63,8 @@ func (m *measurer) measure(ctx context.Context, s server, bin string, conns int,
 		smp.Err = err.Error()
 		return smp
 	}
-	defer srv.stop(5 * time.Second)
-	if err := srv.waitListening(ctx, addr, 20*time.Second); err != nil {
+	defer srv.Stop(5 * time.Second)
+	if err := srv.WaitListening(ctx, addr, 20*time.Second); err != nil {
 		smp.Err = err.Error()
 		return smp
 	}
@@ -77,7 +75,7 @@ func (m *measurer) measure(ctx context.Context, s server, bin string, conns int,
 			return smp
 		}
 	}
-	before, err := procfs.ReadStat(srv.pid())
+	before, err := procfs.ReadStat(srv.Pid())
 	if err != nil {
 		smp.Err = err.Error()
 		return smp
@@ -86,14 +84,14 @@ func (m *measurer) measure(ctx context.Context, s server, bin string, conns int,
 	t0 := time.Now()
 	out, wrkCPU, err := m.runWrk(ctx, conns, m.duration, url)
 	wall := time.Since(t0)
-	after, serr := procfs.ReadStat(srv.pid())
+	after, serr := procfs.ReadStat(srv.Pid())
 	sys1, _ := procfs.ReadSystemCPU()
 	if err != nil {
 		smp.Err = err.Error()
 		return smp
 	}
 	if serr != nil {
-		smp.Err = fmt.Sprintf("the server is gone after the window: %v: %s", serr, srv.out.String())
+		smp.Err = fmt.Sprintf("the server is gone after the window: %v: %s", serr, srv.Output())
 		return smp
 	}
 	w, err := parseWrk(out)
@@ -117,9 +115,9 @@ func (m *measurer) measure(ctx context.Context, s server, bin string, conns int,
 	if w.Non2xx > 0 {
 		smp.ErrorLine = strings.TrimSpace(smp.ErrorLine + fmt.Sprintf(" non-2xx %d", w.Non2xx))
 	}
-	smp.PeakRSSMiB = float64(peakRSS(srv.pid())) / (1 << 20)
-	if srv.exited() {
-		smp.Err = fmt.Sprintf("the server exited during the run: %s", srv.out.String())
+	smp.PeakRSSMiB = float64(peakRSS(srv.Pid())) / (1 << 20)
+	if srv.Exited() {
+		smp.Err = fmt.Sprintf("the server exited during the run: %s", srv.Output())
 	}
 	return smp
 }
@@ -132,7 +130,7 @@ func (m *measurer) runWrk(ctx context.Context, conns int, d time.Duration, url s
 	wctx, cancel := context.WithTimeout(ctx, d+2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(wctx, argv[0], argv[1:]...)
-	cmd.SysProcAttr = childAttr()
+	cmd.SysProcAttr = childproc.ChildAttr()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -174,109 +172,10 @@ func peakRSS(pid int) int64 {
 }
 
 // proc is a server the driver started; it is stopped by its PID.
-type proc struct {
-	cmd  *exec.Cmd
-	out  *tailBuffer
-	done chan struct{}
-}
+type proc = childproc.Proc
 
 func startProc(argv, env []string) (*proc, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	out := &tailBuffer{max: 8 << 10}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", filepath.Base(argv[len(argv)-1]), err)
-	}
-	p := &proc{cmd: cmd, out: out, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *proc) pid() int { return p.cmd.Process.Pid }
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM to the PID, waits up to grace, then SIGKILL.
-func (p *proc) stop(grace time.Duration) {
-	if p.exited() {
-		return
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return
-	case <-time.After(grace):
-	}
-	p.cmd.Process.Kill()
-	<-p.done
-}
-
-// waitListening polls addr until it accepts a connection, the process
-// exits, ctx ends or timeout passes.
-func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 250*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if p.exited() {
-			return fmt.Errorf("the server exited before listening: %s", p.out.String())
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not listening on %s after %v: %w", addr, timeout, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(25 * time.Millisecond):
-		}
-	}
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
+	return childproc.Start(filepath.Base(argv[0]), argv, env, 8<<10, nil)
 }
 
 // buildServers builds each server once into binDir (without -race).
@@ -333,42 +232,6 @@ func tasksetPath() (string, error) {
 		return "", fmt.Errorf("taskset is not installed: %w", err)
 	}
 	return p, nil
-}
-
-// raiseNoFile raises the soft open-file limit to the hard one, so that
-// wrk and the servers, which inherit it, can hold 10,000 connections.
-func raiseNoFile() (uint64, error) {
-	var r syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
-		return 0, fmt.Errorf("getrlimit: %w", err)
-	}
-	r.Cur = r.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
-		return 0, fmt.Errorf("setrlimit: %w", err)
-	}
-	return uint64(r.Cur), nil // int64 on the BSDs
-}
-
-const modulePath = "github.com/evmachine/evmachine"
-
-// moduleRoot walks up from dir to the directory holding evmachine's go.mod.
-func moduleRoot(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			first, _, _ := bytes.Cut(b, []byte{'\n'})
-			if strings.TrimSpace(string(first)) == "module "+modulePath {
-				return d, nil
-			}
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod of %s above %s: run from the repository", modulePath, dir)
-		}
-	}
 }
 
 // machine describes where the figures were measured.

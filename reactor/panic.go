@@ -56,30 +56,48 @@ const maxPanicFrames = 32
 // a frame) rather than as one escaped block. The recovery's own frames,
 // up to the runtime's panic, are left out.
 func panicFrames(stack []byte) []slog.Attr {
-	lines := bytes.Split(stack, []byte("\n"))
-	start := 1 // after "goroutine N [running]:"
-	for i := 1; i+1 < len(lines); i += 2 {
-		if bytes.HasPrefix(lines[i], []byte("panic(")) {
-			start = i + 2
+	frames := stackFrames(stack)
+	for i, f := range frames {
+		if f.fn == "panic" {
+			frames = frames[i+1:]
 			break
 		}
 	}
 	var attrs []slog.Attr
-	for i := start; i+1 < len(lines) && len(attrs) < maxPanicFrames; i += 2 {
-		fn := string(bytes.TrimSpace(lines[i]))
-		if p := strings.LastIndexByte(fn, '('); p > 0 { // drop the argument words
-			fn = fn[:p]
+	for _, f := range frames {
+		if len(attrs) == maxPanicFrames {
+			break
 		}
-		if len(attrs) == 0 && strings.HasPrefix(fn, "runtime.") {
+		if len(attrs) == 0 && strings.HasPrefix(f.fn, "runtime.") {
 			continue // runtime.sigpanic, runtime.panicmem: not where it happened
+		}
+		attrs = append(attrs, slog.String(strconv.Itoa(len(attrs)), f.fn+" "+f.loc))
+	}
+	return attrs
+}
+
+// stackFrame is one frame of a goroutine's stack as runtime.Stack and
+// debug.Stack print it: the function (without its argument words) and
+// its file:line (without the pc offset).
+type stackFrame struct{ fn, loc string }
+
+// stackFrames parses one goroutine's stack text ("goroutine N [...]:",
+// then a function line and a tab-indented file:line line per frame).
+func stackFrames(stack []byte) []stackFrame {
+	lines := bytes.Split(stack, []byte("\n"))
+	var frames []stackFrame
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn := string(bytes.TrimSpace(lines[i]))
+		if p := strings.LastIndexByte(fn, '('); p > 0 {
+			fn = fn[:p]
 		}
 		loc := string(bytes.TrimSpace(lines[i+1]))
 		if p := strings.LastIndex(loc, " +0x"); p > 0 {
 			loc = loc[:p]
 		}
-		attrs = append(attrs, slog.String(strconv.Itoa(len(attrs)), fn+" "+loc))
+		frames = append(frames, stackFrame{fn, loc})
 	}
-	return attrs
+	return frames
 }
 
 // connPanic closes c with ErrPanic after one of its callbacks panicked.

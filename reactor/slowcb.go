@@ -168,16 +168,10 @@ func goroutineStack(id uint64) []byte {
 // own: not the runtime's, the standard library's blocking calls, or the
 // reactor's.
 func frameName(stack []byte) string {
-	lines := bytes.Split(stack, []byte("\n"))
-	for i := 1; i < len(lines); i += 2 {
-		fn := string(bytes.TrimSpace(lines[i]))
-		if p := strings.LastIndexByte(fn, '('); p > 0 {
-			fn = fn[:p]
+	for _, f := range stackFrames(stack) {
+		if strings.Contains(f.fn, ".") && !isLibraryFrame(f.fn) {
+			return f.fn
 		}
-		if fn == "" || !strings.Contains(fn, ".") || isLibraryFrame(fn) {
-			continue
-		}
-		return fn
 	}
 	return "?"
 }

@@ -25,6 +25,8 @@ func (r *Reactor) dispatch(events []poller.Event) {
 			r.lingerReadable(o)
 		case *dialAttempt:
 			o.ready()
+		case *Watch:
+			o.ready(ev)
 		}
 	}
 }

@@ -11,7 +11,7 @@ func (*Conn) ownsFd()     {}
 func (*Listener) ownsFd() {}
 func (*lingerFd) ownsFd() {}
 
-// (*dialAttempt is one too: dial.go.)
+// (*dialAttempt is one too: dial.go; and *Watch: watch.go.)
 
 // fdTable finds the owner of an fd; it is indexed by fd (the kernel hands
 // out the lowest free numbers, so it stays dense) and grows as needed.

@@ -289,6 +289,8 @@ func (r *Reactor) teardown() {
 			o.closeNow()
 		case *Conn:
 			o.closeWith(ErrStopped)
+		case *Watch:
+			o.end(ErrStopped) // the fd stays open: it is the caller's
 		}
 	})
 	r.sweep()

@@ -41,13 +41,18 @@ func (c *Conn) WriteClosed() bool { return c.flags&fWriteShut != 0 }
 
 // shutdownWrite does the shutdown(SHUT_WR) of a CloseWrite whose output has
 // been written. ENOTCONN means the peer is already gone: the next read or
-// event reports that.
+// event reports that. An attached pipe has no shutdown: its write end is
+// closed instead (the reader's EOF), which ends its Conn.
 func (c *Conn) shutdownWrite() {
 	c.flags &^= fShutWrPending
 	if c.flags&fClosed != 0 || c.fd < 0 {
 		return
 	}
 	err := unix.Shutdown(c.fd, unix.SHUT_WR)
+	if errors.Is(err, unix.ENOTSOCK) {
+		c.closeWith(nil)
+		return
+	}
 	if err != nil && !errors.Is(err, unix.ENOTCONN) {
 		c.closeWith(syscallErr("shutdown", err))
 	}

@@ -42,9 +42,12 @@ func syscallErr(call string, err error) error {
 func closeFd(fd int) { unix.Close(fd) }
 
 // sockError returns the error pending on fd (SO_ERROR) wrapped, or def
-// when none is pending.
+// when none is pending or fd is not a socket (an attached pipe).
 func sockError(fd int, def error) error {
 	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == unix.ENOTSOCK {
+		return def
+	}
 	if err != nil {
 		return syscallErr("getsockopt", err)
 	}

@@ -40,3 +40,8 @@ func acceptFd(fd int) (int, error) {
 func socketFd(domain int) (int, error) {
 	return unix.Socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
+
+// noSigpipe does nothing on Linux, which has no SO_NOSIGPIPE: the Go
+// runtime ignores the SIGPIPE of a write to a closed socket or pipe on an
+// fd other than 1 and 2, and the write returns EPIPE.
+func noSigpipe(int) error { return nil }

@@ -39,6 +39,9 @@ var (
 	// ErrNotRunning is returned by Listen and Connect on a reactor that has
 	// stopped.
 	ErrNotRunning = errors.New("reactor: not running (stopped)")
+	// ErrDetached is the Unbind reason of a Conn handed to Go code by
+	// Detach: the socket lives on as the net.Conn Detach returned.
+	ErrDetached = errors.New("reactor: connection detached")
 )
 
 // timeoutError is a timeout shaped like net's: a net.Error whose Timeout

@@ -16,8 +16,8 @@ type Handler interface {
 	ReceiveData(c *Conn, data []byte)
 	// Unbind runs exactly once per Conn, after its fd is closed, with the
 	// reason: nil for a local Close, io.EOF when the peer closed, a wrapped
-	// syscall.Errno, ErrConnectTimeout, ErrInactivityTimeout, ErrStopped or
-	// ErrPanic.
+	// syscall.Errno, ErrConnectTimeout, ErrInactivityTimeout, ErrStopped,
+	// ErrPanic or ErrDetached (Detach: the socket lives on).
 	Unbind(c *Conn, reason error)
 }
 

@@ -280,3 +280,30 @@ func TestDetachRefusals(t *testing.T) {
 	})
 	assert.NoError(t, a.waitUnbind(t))
 }
+
+// TestAttachThenDetach: a socketpair end goes from Go code to the reactor
+// (Attach) and back (Detach); the net.Conn is a *net.UnixConn underneath
+// and the echo goes on over it.
+func TestAttachThenDetach(t *testing.T) {
+	h := newHarness(t)
+	f, peer := socketpair(t)
+	p := h.echoProbe()
+	h.do(func() {
+		_, err := h.r.Attach(f, p.handler())
+		require.NoError(t, err)
+	})
+	require.NoError(t, f.Close())
+	echoCheck(t, peer, 64<<10, 6)
+	var d net.Conn
+	h.do(func() {
+		var err error
+		d, err = p.Conn().Detach()
+		require.NoError(t, err)
+	})
+	t.Cleanup(func() { d.Close() })
+	assert.ErrorIs(t, p.waitUnbind(t), ErrDetached)
+	_, ok := d.(interface{ NetConn() net.Conn }).NetConn().(*net.UnixConn)
+	assert.True(t, ok, "a *net.UnixConn underneath")
+	go io.Copy(d, d)
+	echoCheck(t, peer, 1<<20, 7)
+}

@@ -32,6 +32,8 @@ type serverParser struct {
 	room     int64 // bounded: body bytes the parser may still buffer
 	chunk    chunkedDecoder
 
+	base *http.Request // what a request is made from: its context (nil: none)
+
 	state     serverParseState
 	lead      uint8 // CR and LF bytes skipped before the request being read
 	streaming bool  // the current body is handed out, not buffered
@@ -175,6 +177,13 @@ func serverReadHead(block []byte) (*http.Request, bool, error) {
 
 // finishHead parses a complete head and sets up the body.
 func (p *serverParser) finishHead(block []byte) serverEvent {
+	base := p.base
+	if base == nil {
+		base = &http.Request{}
+	}
+	if req, ok := serverFastHead(block, base); ok {
+		return p.headParsed(req, block)
+	}
 	req, leftover, err := serverReadHead(block)
 	switch {
 	case err != nil && serverUnsupportedTE(err):
@@ -186,6 +195,11 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 	case req.ProtoMajor != 1:
 		return serverFail(http.StatusHTTPVersionNotSupported, "unsupported HTTP version "+req.Proto, nil)
 	}
+	return p.headParsed(req, block)
+}
+
+// headParsed checks a parsed head and sets up the body.
+func (p *serverParser) headParsed(req *http.Request, block []byte) serverEvent {
 	if ev, ok := serverCheckHead(req, block); !ok {
 		return ev
 	}

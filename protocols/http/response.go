@@ -57,7 +57,12 @@ type Response struct {
 	isHead      bool // a HEAD request: no body is sent
 	http10      bool // the client speaks HTTP/1.0
 	routed      bool // a ServeMux found a Handler for the request
+
+	small [serverSmallBody]byte // the first bytes of body, without an allocation
 }
+
+// serverSmallBody is how much body a Response holds before it allocates.
+const serverSmallBody = 64
 
 // serverSniffLen is how much of a body http.DetectContentType looks at.
 const serverSniffLen = 512
@@ -163,6 +168,9 @@ func (w *Response) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if !w.started {
+		if w.body == nil && len(p) <= len(w.small) {
+			w.body = w.small[:0]
+		}
 		w.body = append(w.body, p...)
 		w.written += int64(len(p))
 		return len(p), nil

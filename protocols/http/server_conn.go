@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"crypto/tls"
+	"net/http"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -72,6 +73,7 @@ func (sc *serverConn) PostInit(c *reactor.Conn) {
 		sc.remote = a.String()
 	}
 	sc.ctx, sc.cancel = context.WithCancel(context.Background())
+	sc.p.base = (&http.Request{}).WithContext(sc.ctx)
 	if !sc.s.register(sc) { // the Server is shutting down
 		sc.closing = true
 		c.Close()

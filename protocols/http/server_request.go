@@ -65,7 +65,9 @@ func (sc *serverConn) dispatch(req *http.Request) {
 func (sc *serverConn) answer(req *http.Request, complete bool) *Response {
 	sc.served = true
 	req.RemoteAddr, req.TLS = sc.remote, sc.tls
-	req = req.WithContext(sc.ctx)
+	if req.Context() != sc.ctx { // the fast head parser made it with it
+		req = req.WithContext(sc.ctx)
+	}
 	w := newResponse(sc, req)
 	if complete {
 		w.progress = sc.c.Reactor().Now()

@@ -22,7 +22,10 @@ import (
 	"github.com/evmachine/evmachine/reactor"
 )
 
-var hello = []byte("Hello, World!")
+var (
+	hello     = []byte("Hello, World!")
+	textPlain = []string{"text/plain"}
+)
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "TCP address to listen on")
@@ -37,7 +40,7 @@ func main() {
 
 func handler() evhttp.Handler {
 	return evhttp.HandlerFunc(func(w *evhttp.Response, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
+		w.Header()["Content-Type"] = textPlain // a shared, canonical value: no allocation (as fasthttp's SetContentType)
 		w.Write(hello)
 		w.End()
 	})

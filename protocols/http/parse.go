@@ -3,6 +3,7 @@ package http
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,7 +33,7 @@ type serverParser struct {
 	room     int64 // bounded: body bytes the parser may still buffer
 	chunk    chunkedDecoder
 
-	base *http.Request // what a request is made from: its context (nil: none)
+	ctx context.Context // the requests' context (nil: context.Background())
 
 	state     serverParseState
 	lead      uint8 // CR and LF bytes skipped before the request being read
@@ -177,11 +178,11 @@ func serverReadHead(block []byte) (*http.Request, bool, error) {
 
 // finishHead parses a complete head and sets up the body.
 func (p *serverParser) finishHead(block []byte) serverEvent {
-	base := p.base
-	if base == nil {
-		base = &http.Request{}
+	ctx := p.ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	if req, ok := serverFastHead(block, base); ok {
+	if req, ok := serverFastHead(block, ctx); ok {
 		return p.headParsed(req, block)
 	}
 	req, leftover, err := serverReadHead(block)

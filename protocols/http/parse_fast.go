@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,10 +16,9 @@ import (
 // holds it to that, field by field); what it cannot be sure of it leaves
 // to ReadRequest, errors included.
 
-// fastReq is a request with its URL and the backing of its header values in
-// one allocation.
+// fastReq is a request's URL and the backing of its header values in one
+// allocation.
 type fastReq struct {
-	req  http.Request
 	url  url.URL
 	vals [fastFieldsInline]string
 }
@@ -59,11 +59,11 @@ var fastValueChars = func() (t [256]bool) {
 // serverFastHead parses a complete head block (its last line the empty
 // one) the way http.ReadRequest would, for the heads it knows to be
 // plain; ok is false for any other, which the caller gives to
-// ReadRequest. base supplies the request's context: the result is a copy
-// of *base with the parsed fields set. It allocates the request, one
-// string for the whole head (the fields' strings share it) and the header
-// map.
-func serverFastHead(block []byte, base *http.Request) (*http.Request, bool) {
+// ReadRequest. The request is made with ctx as its context (no second
+// copy, as WithContext afterwards would make). It allocates the request,
+// its URL with the values' backing, one string for the whole head (the
+// fields' strings share it) and the header map.
+func serverFastHead(block []byte, ctx context.Context) (*http.Request, bool) {
 	// Lines and fields: count them first, to size the map.
 	lines := bytes.Count(block, []byte("\n"))
 	if lines < 2 {
@@ -78,13 +78,13 @@ func serverFastHead(block []byte, base *http.Request) (*http.Request, bool) {
 	if !ok {
 		return nil, false
 	}
-	fr := &fastReq{}
-	fr.req = *base
-	req := &fr.req
+	var tmp http.Request // stays on the stack: WithContext makes the one copy
+	req := &tmp
 	req.Method, req.RequestURI, req.Proto, req.ProtoMajor = method, target, proto, 1
 	if proto == "HTTP/1.1" {
 		req.ProtoMinor = 1
 	}
+	fr := &fastReq{}
 	if !fastURL(target, &fr.url) {
 		return nil, false
 	}
@@ -109,7 +109,7 @@ func serverFastHead(block []byte, base *http.Request) (*http.Request, bool) {
 	if req.ContentLength == 0 {
 		req.Body = http.NoBody
 	}
-	return req, true
+	return req.WithContext(ctx), true
 }
 
 // fastRequestLine splits "METHOD SP target SP HTTP/1.x" for a method

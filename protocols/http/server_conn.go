@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"crypto/tls"
-	"net/http"
 	"time"
 
 	"github.com/evmachine/evmachine/reactor"
@@ -73,7 +72,7 @@ func (sc *serverConn) PostInit(c *reactor.Conn) {
 		sc.remote = a.String()
 	}
 	sc.ctx, sc.cancel = context.WithCancel(context.Background())
-	sc.p.base = (&http.Request{}).WithContext(sc.ctx)
+	sc.p.ctx = sc.ctx
 	if !sc.s.register(sc) { // the Server is shutting down
 		sc.closing = true
 		c.Close()

@@ -27,6 +27,10 @@ func (r *Reactor) dispatch(events []poller.Event) {
 			o.ready()
 		case *Watch:
 			o.ready(ev)
+		case *ProcessWatch:
+			o.ready() // procwatch.go
+		case *fileNotifier:
+			o.ready() // filewatch_linux.go, filewatch_bsd.go
 		}
 	}
 }

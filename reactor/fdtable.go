@@ -1,8 +1,10 @@
 package reactor
 
 // fdOwner is what the fd table holds for a registered fd: a *Conn, a
-// *Listener or a *lingerFd (a socket closed after writing that still
-// swallows its peer's input). dispatch switches on the type, one case a
+// *Listener, a *lingerFd (a socket closed after writing that still
+// swallows its peer's input), a *ProcessWatch (a pidfd, or a kqueue of
+// its own on the BSDs) or a *fileNotifier (the reactor's inotify fd, or a
+// FileWatch's own kqueue). dispatch switches on the type, one case a
 // kind: adding a kind (a packet socket, a watch, an inotify or pidfd) is a
 // type in a file of its own, with this method, and one case there.
 type fdOwner interface{ ownsFd() }
@@ -11,7 +13,8 @@ func (*Conn) ownsFd()     {}
 func (*Listener) ownsFd() {}
 func (*lingerFd) ownsFd() {}
 
-// (*dialAttempt is one too: dial.go; and *Watch: watch.go.)
+// (*dialAttempt is one too: dial.go; *Watch: watch.go; *ProcessWatch:
+// procwatch.go; *fileNotifier: filewatch_linux.go, filewatch_bsd.go.)
 
 // fdTable finds the owner of an fd; it is indexed by fd (the kernel hands
 // out the lowest free numbers, so it stays dense) and grows as needed.

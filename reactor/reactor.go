@@ -60,6 +60,8 @@ type Reactor struct {
 
 	pipes *pipePool // splice pipes for ProxyTo, created on first use (proxy_pipes.go)
 
+	files fileWatchState // WatchFile's shared state (filewatch_linux.go)
+
 	// TLS handshakes (tls_handshake.go).
 	tlsActive int         // handshakes running
 	tlsQueue  []*tlsStage // waiting for a slot, oldest first
@@ -291,6 +293,10 @@ func (r *Reactor) teardown() {
 			o.closeWith(ErrStopped)
 		case *Watch:
 			o.end(ErrStopped) // the fd stays open: it is the caller's
+		case *ProcessWatch:
+			o.end(ErrStopped)
+		case *fileNotifier:
+			o.stopAll(ErrStopped)
 		}
 	})
 	r.sweep()

@@ -302,6 +302,7 @@ func (r *Reactor) sweep() {
 }
 
 func (r *Reactor) release(c *Conn) {
+	hold := len(r.popens) > 0 && r.popenSwept(c) // a Popen Conn's Unbind waits for its child (popen.go)
 	if c.fd >= 0 {
 		r.fds.clear(c.fd, c) // not there if register failed
 		if c.flags&(fLinger|fRegistered) == fLinger|fRegistered && !r.stopReq.Load() {
@@ -318,6 +319,10 @@ func (r *Reactor) release(c *Conn) {
 	}
 	c.idleTimer.Cancel()
 	c.connTimer.Cancel()
+	if hold {
+		c.st.release(c)
+		return
+	}
 	r.nconns--
 	c.st.release(c)
 	r.unbind(c)

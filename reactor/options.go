@@ -86,6 +86,7 @@ type connConfig struct {
 	sock           sockOptions // keepalive, buffers, linger, TOS, Control (sockopt.go)
 	resolver       Resolver    // WithResolver (dial.go); nil: net.DefaultResolver
 	maxOutbound    int         // WithMaxOutbound (maxoutbound.go)
+	stderr         bool        // WithStderr (popen.go)
 }
 
 // listenConfig is what WithBacklog and WithReusePort set: options of a

@@ -60,7 +60,8 @@ type Reactor struct {
 
 	pipes *pipePool // splice pipes for ProxyTo, created on first use (proxy_pipes.go)
 
-	files fileWatchState // WatchFile's shared state (filewatch_linux.go)
+	files  fileWatchState       // WatchFile's shared state (filewatch_linux.go)
+	popens map[*Conn]*popenProc // Popen Conns until their Unbind (popen.go)
 
 	// TLS handshakes (tls_handshake.go).
 	tlsActive int         // handshakes running
@@ -304,6 +305,7 @@ func (r *Reactor) teardown() {
 		c.closeWith(ErrStopped)
 	}
 	r.sweep()
+	r.reapChildren() // popen.go: Popen children killed and reaped, their Unbinds
 	r.closeLingering()
 	r.timers.Clear()
 	for i := 0; i < len(r.onStop); i++ { // hooks added meanwhile run too

@@ -53,6 +53,15 @@
 // of its own (at most WithTLSHandshakeLimit at once) while the records
 // after it are handled on the loop.
 //
+// # Child processes, files and processes
+//
+// Popen makes a child's stdin and stdout a Conn (EM.popen); its Unbind
+// comes once the child has exited and its output is read, with the exit
+// status, and the loop never blocks on reaping (a pidfd on Linux).
+// WatchFile (inotify, EVFILT_VNODE) and WatchProcess (pidfd, EVFILT_PROC)
+// are EM.watch_file and EM.watch_process; their handlers end with an
+// Unbind of their own, and Stop ends them with ErrStopped.
+//
 // # One iteration
 //
 //  1. Run the timers that are due, in deadline order (ties in the order

@@ -31,7 +31,7 @@ const vnodeNotes = unix.NOTE_WRITE | unix.NOTE_EXTEND | unix.NOTE_ATTRIB | unix.
 	unix.NOTE_RENAME | unix.NOTE_DELETE | unix.NOTE_REVOKE
 
 func (r *Reactor) addFileWatch(w *FileWatch) error {
-	file, err := unix.Open(w.path, openEvtOnly|unix.O_CLOEXEC, 0)
+	file, err := unix.Open(w.path, openEvtOnly|unix.O_NONBLOCK|unix.O_CLOEXEC, 0) // O_NONBLOCK: a FIFO would block the open
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: w.path, Err: err}
 	}

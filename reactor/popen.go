@@ -49,7 +49,8 @@ func WithStderr() ConnOption { return func(c *connConfig) { c.stderr = true } }
 // *exec.ExitError otherwise (errors.As finds it, with the code). A
 // grandchild that inherited the child's stdout keeps the output open, and
 // the Conn with it, until it exits too. cmd.ProcessState is set when
-// Unbind runs (EM's get_status; cmd.Process.Pid is get_pid).
+// Unbind runs (EM's get_status; cmd.Process.Pid is get_pid). The reactor
+// calls cmd.Wait: the program must not.
 //
 // The loop never blocks on the child: on Linux a pidfd in the poller
 // says when it exited, and cmd.Wait then returns at once; elsewhere, and

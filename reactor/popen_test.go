@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -187,8 +188,8 @@ func TestPopenStopReaps(t *testing.T) {
 func TestPopenBrokenPipeKeepsOutput(t *testing.T) {
 	h := newHarness(t)
 	p := h.newProbe()
+	p.OnPostInit = func(c *Conn) { c.PauseReading() } // before the loop can read anything
 	c := h.popen(exec.Command("sh", "-c", "echo last words; exit 5"), p)
-	h.do(func() { c.PauseReading() })
 	deadline := time.Now().Add(waitTimeout)
 	for exited := false; !exited; time.Sleep(5 * time.Millisecond) {
 		require.True(t, time.Now().Before(deadline), "the child did not exit")
@@ -203,4 +204,20 @@ func TestPopenBrokenPipeKeepsOutput(t *testing.T) {
 	require.ErrorAs(t, p.waitUnbind(t), &exitErr)
 	assert.Equal(t, 5, exitErr.ExitCode())
 	assert.Equal(t, "last words\n", string(p.Got()))
+}
+
+// Shutdown closes a Popen Conn after writing: cat reads EOF, exits, and
+// the reactor stops once its Unbind has run.
+func TestPopenShutdown(t *testing.T) {
+	h := newHarness(t)
+	p := h.newProbe()
+	cmd := exec.Command("cat")
+	c := h.popen(cmd, p)
+	h.do(func() { c.WriteString("flushed first") })
+	p.waitGot(t, len("flushed first"))
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	require.NoError(t, h.r.Shutdown(ctx))
+	require.NoError(t, p.waitUnbind(t))
+	assert.True(t, cmd.ProcessState.Success())
 }

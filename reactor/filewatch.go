@@ -112,11 +112,11 @@ var ErrUnmounted = errors.New("reactor: watched file's file system was unmounted
 // WatchFile watches the file at path and calls h's methods when it is
 // modified, moved, deleted or (with an AttributesWatcher) its attributes
 // change, as EM.watch_file. A symbolic link is followed. A path that does
-// not exist is an error that wraps fs.ErrNotExist (errors.Is); so is any
-// other reason the kernel refuses the watch (EACCES, the inotify watch
-// limit ENOSPC). Two watches of one file are independent: closing one
-// leaves the other. h must not be nil. Must be called on the reactor
-// goroutine.
+// not exist is an error that wraps fs.ErrNotExist (errors.Is); the
+// kernel's other refusals (EACCES; ENOSPC once the inotify watch limit is
+// reached) are *fs.PathErrors wrapping their errno. Two watches of one
+// file are independent: closing one leaves the other. h must not be nil.
+// Must be called on the reactor goroutine.
 func (r *Reactor) WatchFile(path string, h FileWatcher) (*FileWatch, error) {
 	if r.cfg.loopCheck {
 		r.checkLoop("Reactor.WatchFile")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -160,6 +161,12 @@ func TestPopenClose(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let sh set its trap (a TERM before it would end it early, which passes too)
 	start := time.Now()
 	h.do(func() { require.NoError(t, c.Close()) })
+	for range 5 { // the loop goes on while the child is being ended
+		tick := time.Now()
+		h.do(func() {})
+		assert.Less(t, time.Since(tick), 500*time.Millisecond, "a tick during the reaping")
+		time.Sleep(100 * time.Millisecond)
+	}
 	require.NoError(t, p.waitUnbind(t), "a local Close: nil")
 	took := time.Since(start)
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
@@ -220,4 +227,28 @@ func TestPopenShutdown(t *testing.T) {
 	require.NoError(t, h.r.Shutdown(ctx))
 	require.NoError(t, p.waitUnbind(t))
 	assert.True(t, cmd.ProcessState.Success())
+}
+
+// Fifty children at once, each with its own exit status.
+func TestPopenManyChildren(t *testing.T) {
+	const n = 50
+	h := newHarness(t)
+	probes := make([]*probe, n)
+	for i := range probes {
+		probes[i] = h.newProbe()
+		h.popen(exec.Command("sh", "-c", "echo "+strconv.Itoa(i)+"; exit "+strconv.Itoa(i)), probes[i])
+	}
+	for i, p := range probes {
+		reason := p.waitUnbind(t)
+		assert.Equal(t, strconv.Itoa(i)+"\n", string(p.Got()))
+		if i == 0 {
+			assert.NoError(t, reason)
+			continue
+		}
+		var exitErr *exec.ExitError
+		if assert.ErrorAs(t, reason, &exitErr) {
+			assert.Equal(t, i, exitErr.ExitCode())
+		}
+	}
+	h.do(func() { assert.Zero(t, h.r.ConnectionCount()) })
 }

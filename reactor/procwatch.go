@@ -87,9 +87,9 @@ func (*ProcessWatch) ownsFd() {}
 // WatchProcess watches the process pid and calls h.ProcessExited when it
 // exits, as EM.watch_process. A pid that names no process is an error
 // that wraps syscall.ESRCH; so is a process that has exited and been
-// reaped. A child of this process that has exited but is not reaped yet
-// (a zombie) is reported at once. h must not be nil. Must be called on the
-// reactor goroutine.
+// reaped. On Linux a child of this process that has exited but is not
+// reaped yet (a zombie) is reported at once. h must not be nil. Must be
+// called on the reactor goroutine.
 func (r *Reactor) WatchProcess(pid int, h ProcessWatcher) (*ProcessWatch, error) {
 	if r.cfg.loopCheck {
 		r.checkLoop("Reactor.WatchProcess")

@@ -252,3 +252,26 @@ func TestPopenManyChildren(t *testing.T) {
 	}
 	h.do(func() { assert.Zero(t, h.r.ConnectionCount()) })
 }
+
+// Stop while a closed child is being ended, and Stop with a child a
+// goroutine waits for (stderr copied by os/exec): both reaped before Run
+// returns, each Unbind once.
+func TestPopenStopMidReap(t *testing.T) {
+	h := newHarness(t)
+	closed := h.newProbe()
+	stubborn := exec.Command("sh", "-c", "trap '' TERM; exec sleep 30")
+	c := h.popen(stubborn, closed)
+	waited := h.newProbe()
+	copied := exec.Command("sleep", "30")
+	copied.Stderr = new(bytes.Buffer)
+	h.popen(copied, waited)
+	h.do(func() { require.NoError(t, c.Close()) })
+	h.stop()
+	assert.NoError(t, closed.waitUnbind(t), "closed before the Stop: its own reason")
+	assert.ErrorIs(t, waited.waitUnbind(t), ErrStopped)
+	for _, cmd := range []*exec.Cmd{stubborn, copied} {
+		require.NotNil(t, cmd.ProcessState, "reaped before Run returned")
+		_, err := syscall.Wait4(cmd.Process.Pid, nil, syscall.WNOHANG, nil)
+		assert.ErrorIs(t, err, syscall.ECHILD, "no zombie left")
+	}
+}

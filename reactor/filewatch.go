@@ -17,13 +17,14 @@ type FileWatcher interface {
 	// FileMoved runs when the file was renamed or moved; the watch goes
 	// on, and Path stays the path it was opened with.
 	FileMoved(w *FileWatch)
-	// FileDeleted runs when the file is gone (its last link removed); the
-	// watch ends then: Unbind follows with a nil reason.
+	// FileDeleted runs when the file is gone: its last link removed and,
+	// on Linux, no longer open anywhere (on the BSDs, any unlink of it).
+	// The watch ends then: Unbind follows with a nil reason.
 	FileDeleted(w *FileWatch)
 	// Unbind runs exactly once, when the watch ends: nil after
-	// FileDeleted or Close, ErrStopped when the reactor stopped, an error
-	// naming the cause when the kernel ended the watch (the file system
-	// was unmounted).
+	// FileDeleted or Close, ErrStopped when the reactor stopped (a
+	// Shutdown does not wait for watches), ErrUnmounted when the kernel
+	// ended the watch.
 	Unbind(w *FileWatch, reason error)
 }
 

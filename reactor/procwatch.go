@@ -14,7 +14,8 @@ type ProcessWatcher interface {
 	// then: Unbind follows with a nil reason.
 	ProcessExited(w *ProcessWatch, status ProcessStatus)
 	// Unbind runs exactly once, when the watch ends: nil after
-	// ProcessExited or Close, ErrStopped when the reactor stopped.
+	// ProcessExited or Close, ErrStopped when the reactor stopped (a
+	// Shutdown does not wait for watches).
 	Unbind(w *ProcessWatch, reason error)
 }
 

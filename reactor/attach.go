@@ -137,18 +137,29 @@ func (r *Reactor) attachFd(fd int, h Handler, cc *connConfig) (*Conn, error) {
 		closeFd(fd)
 		return nil, err
 	}
-	c := &Conn{r: r, fd: fd, h: h, lastActive: r.nowNs, st: plainStage{}, maxOut: cc.maxOutbound}
+	var flags connFlags
 	if !k.canRead {
-		c.flags |= fReadClosed // never reads; a hang-up closes it
+		flags |= fReadClosed // never reads; a hang-up closes it
 	}
 	if !k.canWrite {
-		c.flags |= fWriteShut // Write returns ErrClosed
+		flags |= fWriteShut // Write returns ErrClosed
 	}
+	return r.newFdConn(fd, h, cc, flags, nil)
+}
+
+// newFdConn makes a Conn of fd, ready for reading and writing (or as flags
+// says), registers it (closing fd if that fails), runs setup and then the
+// handler's PostInit. It is the common end of Attach and Popen.
+func (r *Reactor) newFdConn(fd int, h Handler, cc *connConfig, flags connFlags, setup func(*Conn)) (*Conn, error) {
+	c := &Conn{r: r, fd: fd, h: h, lastActive: r.nowNs, st: plainStage{}, maxOut: cc.maxOutbound, flags: flags}
 	if err := r.register(c); err != nil {
 		closeFd(fd)
 		return nil, err
 	}
 	r.nconns++
+	if setup != nil {
+		setup(c)
+	}
 	if cc.inactivity > 0 {
 		c.SetInactivityTimeout(cc.inactivity)
 	}

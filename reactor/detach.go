@@ -99,6 +99,8 @@ func (c *Conn) canDetach() error {
 		return errors.New("reactor: Detach: the Conn is still connecting")
 	case c.tlsStage() != nil:
 		return errors.New("reactor: Detach of a TLS Conn: its TLS session cannot leave the reactor")
+	case c.r.popens[c] != nil:
+		return errors.New("reactor: Detach of a Popen Conn: the reactor reaps its child; Close it instead")
 	}
 	if ps := c.px(); ps != nil && (ps.dst != nil || ps.src != nil || ps.pipe != nil) {
 		return errors.New("reactor: Detach of a Conn in a proxy: StopProxy first")

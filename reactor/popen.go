@@ -94,24 +94,19 @@ func (r *Reactor) Popen(cmd *exec.Cmd, h Handler, opts ...ConnOption) (*Conn, er
 		closeFd(fd)
 		return nil, fmt.Errorf("reactor: Popen: %w", err)
 	}
-	c := &Conn{r: r, h: h, fd: fd, lastActive: r.nowNs, st: plainStage{}, maxOut: cc.maxOutbound}
-	if err := r.register(c); err != nil {
-		closeFd(fd)
+	c, err := r.newFdConn(fd, h, &cc, 0, func(c *Conn) {
+		p := &popenProc{c: c, cmd: cmd}
+		if r.popens == nil {
+			r.popens = make(map[*Conn]*popenProc)
+		}
+		r.popens[c] = p
+		p.startReaper()
+	})
+	if err != nil {
 		_ = cmd.Process.Kill()
 		go cmd.Wait() // reaped off the loop
 		return nil, fmt.Errorf("reactor: Popen: %w", err)
 	}
-	r.nconns++
-	p := &popenProc{c: c, cmd: cmd}
-	if r.popens == nil {
-		r.popens = make(map[*Conn]*popenProc)
-	}
-	r.popens[c] = p
-	p.startReaper()
-	if cc.inactivity > 0 {
-		c.SetInactivityTimeout(cc.inactivity)
-	}
-	r.callConn(c, h.PostInit)
 	return c, nil
 }
 

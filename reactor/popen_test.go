@@ -275,3 +275,15 @@ func TestPopenStopMidReap(t *testing.T) {
 		assert.ErrorIs(t, err, syscall.ECHILD, "no zombie left")
 	}
 }
+
+// A Popen Conn cannot be detached: the reactor owns its child.
+func TestPopenRefusesDetach(t *testing.T) {
+	h := newHarness(t)
+	p := h.newProbe()
+	c := h.popen(exec.Command("cat"), p)
+	var err error
+	h.do(func() { _, err = c.Detach() })
+	require.ErrorContains(t, err, "Popen")
+	h.do(func() { require.NoError(t, c.CloseWrite()) })
+	require.NoError(t, p.waitUnbind(t))
+}

@@ -31,6 +31,8 @@ func (r *Reactor) dispatch(events []poller.Event) {
 			o.ready() // procwatch.go
 		case *fileNotifier:
 			o.ready() // filewatch_linux.go, filewatch_bsd.go
+		case *PacketConn:
+			o.ready(ev)
 		}
 	}
 }

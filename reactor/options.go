@@ -87,6 +87,8 @@ type connConfig struct {
 	resolver       Resolver    // WithResolver (dial.go); nil: net.DefaultResolver
 	maxOutbound    int         // WithMaxOutbound (maxoutbound.go)
 	stderr         bool        // WithStderr (popen.go)
+	broadcast      bool        // WithBroadcast (packet.go)
+	packetQueue    int         // WithPacketQueue (packet.go)
 }
 
 // listenConfig is what WithBacklog and WithReusePort set: options of a
@@ -98,7 +100,7 @@ type listenConfig struct {
 
 func defaultConnConfig() connConfig {
 	return connConfig{connectTimeout: 20 * time.Second, noDelay: true, listen: listenConfig{backlog: DefaultBacklog},
-		tlsTimeout: DefaultTLSHandshakeTimeout, sock: defaultSockOptions()}
+		packetQueue: DefaultPacketQueue, tlsTimeout: DefaultTLSHandshakeTimeout, sock: defaultSockOptions()}
 }
 
 func applyConnOptions(opts []ConnOption) connConfig {
@@ -140,7 +142,8 @@ func WithBacklog(n int) ConnOption {
 // several listeners (one per reactor of a Group, or per process) may bind
 // the same address and port; on Linux the kernel spreads the new
 // connections over them. It is a Listen option: Connect ignores it, and so
-// does a unix socket.
+// does a unix socket. ListenPacket takes it too: on Linux the kernel then
+// spreads the datagrams over the UDP sockets by sender.
 func WithReusePort() ConnOption {
 	return func(c *connConfig) { c.listen.reusePort = true }
 }

@@ -27,6 +27,7 @@ type Reactor struct {
 	nowNs   int64     // now as nanoseconds since base: the cheap stamp Conns keep
 	iter    uint64    // completed polls: the batch an event belongs to
 	readBuf []byte
+	pktBuf  []byte // datagrams, 64 KiB + 1; made by the first ListenPacket (packet.go)
 
 	fds       fdTable             // the owner of every registered fd (fdtable.go)
 	resolving map[*Conn]*dialRace // outbound Conns resolving a host name (nil) or racing its addresses (dial.go); no fd yet
@@ -298,6 +299,8 @@ func (r *Reactor) teardown() {
 			o.end(ErrStopped)
 		case *fileNotifier:
 			o.stopAll(ErrStopped)
+		case *PacketConn:
+			o.stop(ErrStopped)
 		}
 	})
 	r.sweep()

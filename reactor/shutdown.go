@@ -5,7 +5,7 @@ import "context"
 // Shutdown stops the reactor gracefully, the stop EventMachine users asked
 // for: listeners close at once, every Conn is switched to
 // CloseAfterWriting (it stops reading, flushes what it has queued, then
-// closes), and the reactor stops when the last Conn is gone and the last
+// closes), datagram sockets close after one last try to send their queue, and the reactor stops when the last Conn is gone and the last
 // socket closed after writing has stopped lingering (at most 2 s after its
 // Conn; see CloseAfterWriting). If ctx ends first, the reactor stops as
 // with Stop (remaining Conns close with ErrStopped) and Shutdown returns
@@ -52,6 +52,8 @@ func (r *Reactor) beginDrain() {
 		switch o := o.(type) {
 		case *Listener:
 			o.closeNow()
+		case *PacketConn:
+			o.stop(nil)
 		case *Conn:
 			if o.flags&fClosed == 0 {
 				o.CloseAfterWriting()

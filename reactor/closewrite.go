@@ -26,8 +26,8 @@ func (c *Conn) CloseWrite() error {
 		return nil
 	}
 	c.flags |= fWriteShut
-	c.st.shutdown(c)
-	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 || c.st.busy() {
+	c.shutdownStage()
+	if c.OutboundSize() > 0 || c.flags&(fConnecting|fResolving) != 0 || c.st.busy() || c.sf.holdsWrites() {
 		c.flags |= fShutWrPending // flush, finishConnect or the stage shuts it down
 		return nil
 	}

@@ -61,6 +61,8 @@ type Conn struct {
 	// plainStage, or the proxy's *proxyState while c proxies to, or is
 	// proxied to from, another Conn (proxy.go).
 	st stage
+
+	sf *fileQueue // SendFiles and the writes behind them; nil until the first (sendfile.go)
 }
 
 // Write queues p for sending, as EventMachine's send_data; it implements
@@ -77,6 +79,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	if c.flags&(fClosed|fCloseAfterWriting|fWriteShut) != 0 {
 		return 0, ErrClosed
+	}
+	if c.sf.holdsWrites() {
+		c.sf.hold(p) // behind a SendFile (sendfile.go)
+		return len(p), nil
 	}
 	n, err := c.st.write(c, p)
 	if c.maxOut > 0 && c.OutboundSize() > c.maxOut && c.flags&fClosed == 0 {
@@ -158,9 +164,9 @@ func (c *Conn) CloseAfterWriting() error {
 	if c.flags&fCloseAfterWriting == 0 {
 		c.flags |= fCloseAfterWriting
 		c.reason = nil
-		c.st.shutdown(c)
+		c.shutdownStage()
 	}
-	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 && !c.st.busy() {
+	if c.OutboundSize() == 0 && c.flags&(fConnecting|fResolving) == 0 && !c.st.busy() && !c.sf.holdsWrites() {
 		c.closeFlushed()
 		return nil
 	}
@@ -255,8 +261,9 @@ func (c *Conn) Closed() bool { return c.flags&fClosed != 0 }
 
 // OutboundSize returns the number of bytes written but not yet taken by the
 // kernel, as get_outbound_data_size. Bytes a proxy spliced into a pipe for
-// this Conn and the socket has not taken yet count too.
-func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.st.held() }
+// this Conn and the socket has not taken yet count too, and so do bytes
+// written behind a pending SendFile (not the file's).
+func (c *Conn) OutboundSize() int { return len(c.out) - c.outHead + c.st.held() + c.sf.held() }
 
 // SetInactivityTimeout closes the Conn with ErrInactivityTimeout after d
 // without traffic in either direction, counted from now; 0 disables it.

@@ -122,7 +122,7 @@ func (r *Reactor) peerClosed(c *Conn) {
 		r.callConn(c, hc.PeerClosedWrite)
 		return
 	}
-	if c.OutboundSize() == 0 {
+	if c.OutboundSize() == 0 && !c.sf.holdsWrites() {
 		c.closeWith(io.EOF)
 		return
 	}
@@ -175,6 +175,17 @@ func (r *Reactor) outputDrained(c *Conn) {
 	if c.st.held() > 0 {
 		c.updateInterest()
 		return
+	}
+	if c.sf.holdsWrites() && r.pumpFiles(c) {
+		return // a SendFile goes on (sendfile.go)
+	}
+	if c.sf != nil && c.sf.shutdown { // the stage's end of stream, after the files
+		c.sf.shutdown = false
+		c.st.shutdown(c)
+		if c.OutboundSize() > 0 {
+			c.updateInterest()
+			return
+		}
 	}
 	if c.flags&fCloseAfterWriting != 0 {
 		c.closeFlushed()
@@ -327,6 +338,7 @@ func (r *Reactor) release(c *Conn) {
 	}
 	r.nconns--
 	c.st.release(c)
+	r.abortFiles(c)
 	r.unbind(c)
 }
 

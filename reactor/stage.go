@@ -79,4 +79,6 @@ func (c *Conn) wantsRead() bool {
 
 // writeReady reports whether c has bytes to write when its socket is
 // writable: buffered, or ready in its stage.
-func (c *Conn) writeReady() bool { return len(c.out) > c.outHead || c.st.ready() }
+func (c *Conn) writeReady() bool {
+	return len(c.out) > c.outHead || c.st.ready() || c.sf != nil && c.sf.ready(c)
+}

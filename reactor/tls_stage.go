@@ -289,7 +289,7 @@ func (ts *tlsStage) handshakeDone(err error) {
 		ts.plain = nil
 		ts.encrypt(func() error { _, err := ts.tc.Write(plain); return err })
 	}
-	if c.flags&(fCloseAfterWriting|fWriteShut) != 0 {
+	if c.flags&(fCloseAfterWriting|fWriteShut) != 0 && !c.sf.holdsWrites() { // (else after the files: sendfile.go)
 		ts.encrypt(ts.tc.CloseWrite)
 	}
 	c.flags &^= fTLSWait

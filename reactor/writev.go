@@ -22,7 +22,7 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	for _, b := range bufs {
 		total += len(b)
 	}
-	if _, plain := c.st.(plainStage); !plain || c.writeReady() || c.flags&(fConnecting|fResolving|fWritePaused) != 0 || len(bufs) > maxIovecs {
+	if _, plain := c.st.(plainStage); !plain || c.writeReady() || c.sf.holdsWrites() || c.flags&(fConnecting|fResolving|fWritePaused) != 0 || len(bufs) > maxIovecs {
 		for _, b := range bufs {
 			if _, err := c.Write(b); err != nil {
 				return 0, err

@@ -126,8 +126,8 @@ func (r *Reactor) ListenPacket(network, addr string, h PacketHandler, opts ...Co
 	if sa, err := unix.Getsockname(fd); err == nil {
 		pc.laddr = packetNetAddr(sa, network)
 	}
-	if r.pktBuf == nil {
-		r.pktBuf = make([]byte, maxDatagram+1) // one more: a longer datagram shows as truncated
+	if r.pkts == nil {
+		r.pkts = newPacketBatch()
 	}
 	r.fds.set(fd, pc)
 	return pc, nil

@@ -12,6 +12,40 @@ import (
 // allocate a unix.Sockaddr per datagram (Linux decodes the kernel's
 // structures in place: packet_linux.go).
 
+// recvBatch: one datagram per call here.
+const recvBatch = 1
+
+// packetBatch is the reactor's receive memory, shared by its
+// PacketConns: one datagram and its sender.
+type packetBatch struct {
+	buf  []byte
+	n    int
+	from netip.AddrPort
+}
+
+func newPacketBatch() *packetBatch { return &packetBatch{buf: make([]byte, maxDatagram+1)} }
+
+// recvSome reads one datagram.
+func (pc *PacketConn) recvSome(int) (int, error) {
+	b := pc.r.pkts
+	n, from, err := pc.recv(b.buf)
+	if err != nil {
+		return 0, err
+	}
+	b.n, b.from = n, from
+	return 1, nil
+}
+
+// datagram returns the datagram recvSome read, or false if it was
+// truncated (a longer one fills the buffer).
+func (pc *PacketConn) datagram(int) ([]byte, netip.AddrPort, bool) {
+	b := pc.r.pkts
+	if b.n > maxDatagram {
+		return nil, netip.AddrPort{}, false
+	}
+	return b.buf[:b.n], b.from, true
+}
+
 // packetSender is the unix path of the sender of the datagram being
 // delivered.
 type packetSender struct{ unixPath string }

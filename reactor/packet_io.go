@@ -26,13 +26,13 @@ func (pc *PacketConn) ready(ev *poller.Event) {
 	}
 }
 
-// readPackets reads up to packetBudget datagrams into the loop's packet
-// buffer and hands each to ReceivePacket.
+// readPackets reads up to packetBudget datagrams, recvBatch at a time,
+// into the reactor's packet memory and hands each to ReceivePacket.
 func (pc *PacketConn) readPackets() {
 	r := pc.r
-	buf := r.pktBuf
-	for range packetBudget {
-		n, from, err := pc.recv(buf)
+	for budget := packetBudget; budget > 0; {
+		want := min(budget, recvBatch)
+		n, err := pc.recvSome(want)
 		switch {
 		case err == nil:
 		case err == errAgain:
@@ -40,18 +40,26 @@ func (pc *PacketConn) readPackets() {
 		default:
 			// EINTR, or an error queued by an ICMP message about an
 			// earlier datagram (ECONNREFUSED): nothing to deliver.
+			budget--
 			continue
 		}
-		if n > maxDatagram {
-			pc.stats.Truncated++
-			continue
+		for i := range n {
+			data, from, ok := pc.datagram(i)
+			if !ok {
+				pc.stats.Truncated++
+				continue
+			}
+			pc.stats.Received++
+			r.stats.bytesIn += uint64(len(data))
+			r.receivePacket(pc, data, from)
+			if pc.closed {
+				return
+			}
 		}
-		pc.stats.Received++
-		r.stats.bytesIn += uint64(n)
-		r.receivePacket(pc, buf[:n], from)
-		if pc.closed {
-			return
+		if n < want {
+			return // the socket is empty
 		}
+		budget -= n
 	}
 }
 

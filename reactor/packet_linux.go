@@ -11,47 +11,92 @@ import (
 )
 
 // On Linux the datagram calls are raw, like readFd and writeFd (the socket
-// is non-blocking), and the addresses go in and out of the kernel's
-// sockaddr structures directly: no unix.Sockaddr is allocated per datagram.
+// is non-blocking), datagrams are read in batches with recvmmsg(2), and
+// the addresses go in and out of the kernel's sockaddr structures
+// directly: no unix.Sockaddr is allocated per datagram.
 
-// packetSender is the sender of the datagram being delivered, as the
-// kernel wrote it.
-type packetSender struct {
-	raw unix.RawSockaddrAny
-	len uint32
+// recvBatch is how many datagrams one recvmmsg(2) reads at most.
+const recvBatch = 16
+
+// packetBatch is the reactor's receive memory, shared by its
+// PacketConns: recvBatch slots of 64 KiB + 1, each with its header and
+// its sender's address, set up once.
+type packetBatch struct {
+	hdrs  [recvBatch]unix.Mmsghdr
+	iovs  [recvBatch]unix.Iovec
+	names [recvBatch]unix.RawSockaddrAny
+	buf   []byte
 }
 
-// recv reads one datagram into p and decodes its sender.
-func (pc *PacketConn) recv(p []byte) (int, netip.AddrPort, error) {
-	s := &pc.sender
-	s.len = unix.SizeofSockaddrAny
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(pc.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0,
-		uintptr(unsafe.Pointer(&s.raw)), uintptr(unsafe.Pointer(&s.len)))
-	if e != 0 {
-		return 0, netip.AddrPort{}, errnoErr(e)
+func newPacketBatch() *packetBatch {
+	b := &packetBatch{buf: make([]byte, recvBatch*(maxDatagram+1))}
+	for i := range recvBatch {
+		b.iovs[i].Base = &b.buf[i*(maxDatagram+1)]
+		b.iovs[i].SetLen(maxDatagram + 1)
+		b.hdrs[i].Hdr.Iov = &b.iovs[i]
+		b.hdrs[i].Hdr.SetIovlen(1)
+		b.hdrs[i].Hdr.Name = (*byte)(unsafe.Pointer(&b.names[i]))
 	}
-	switch s.raw.Addr.Family {
+	return b
+}
+
+// recvSome reads up to max datagrams (at most recvBatch) with one
+// recvmmsg(2) and returns how many it got.
+func (pc *PacketConn) recvSome(max int) (int, error) {
+	b := pc.r.pkts
+	n := min(max, recvBatch)
+	for i := range n {
+		b.hdrs[i].Hdr.Namelen = unix.SizeofSockaddrAny
+		b.hdrs[i].Hdr.Flags = 0
+	}
+	m, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(pc.fd), uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(n),
+		unix.MSG_DONTWAIT, 0, 0)
+	if e != 0 {
+		return 0, errnoErr(e)
+	}
+	return int(m), nil
+}
+
+// datagram returns the i-th datagram recvSome read and its sender
+// (decoded in place), or false if it was truncated.
+func (pc *PacketConn) datagram(i int) ([]byte, netip.AddrPort, bool) {
+	b := pc.r.pkts
+	h := &b.hdrs[i]
+	if h.Hdr.Flags&unix.MSG_TRUNC != 0 || h.Len > maxDatagram {
+		return nil, netip.AddrPort{}, false
+	}
+	off := i * (maxDatagram + 1)
+	data := b.buf[off : off+int(h.Len)]
+	pc.sender = packetSender{raw: &b.names[i], len: h.Hdr.Namelen}
+	switch b.names[i].Addr.Family {
 	case unix.AF_INET:
-		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&s.raw))
-		return int(n), netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(&sa.Port)), nil
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&b.names[i]))
+		return data, netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), netPort(&sa.Port)), true
 	case unix.AF_INET6:
-		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&s.raw))
+		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&b.names[i]))
 		ip := netip.AddrFrom16(sa.Addr).Unmap()
 		if sa.Scope_id != 0 && ip.Is6() {
 			ip = ip.WithZone(pc.zoneName(sa.Scope_id))
 		}
-		return int(n), netip.AddrPortFrom(ip, netPort(&sa.Port)), nil
+		return data, netip.AddrPortFrom(ip, netPort(&sa.Port)), true
 	}
-	return int(n), netip.AddrPort{}, nil
+	return data, netip.AddrPort{}, true
+}
+
+// packetSender is the sender of the datagram being delivered, as the
+// kernel wrote it.
+type packetSender struct {
+	raw *unix.RawSockaddrAny
+	len uint32
 }
 
 // path decodes a unix sender's path.
 func (s *packetSender) path() string {
 	n := int(s.len) - 2 // the family
-	if s.raw.Addr.Family != unix.AF_UNIX || n <= 0 {
+	if s.raw == nil || s.raw.Addr.Family != unix.AF_UNIX || n <= 0 {
 		return ""
 	}
-	sa := (*unix.RawSockaddrUnix)(unsafe.Pointer(&s.raw))
+	sa := (*unix.RawSockaddrUnix)(unsafe.Pointer(s.raw))
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&sa.Path[0])), min(n, len(sa.Path)))
 	if b[0] == 0 {
 		return "@" + string(b[1:]) // abstract: the length says where it ends

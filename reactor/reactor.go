@@ -27,7 +27,7 @@ type Reactor struct {
 	nowNs   int64     // now as nanoseconds since base: the cheap stamp Conns keep
 	iter    uint64    // completed polls: the batch an event belongs to
 	readBuf []byte
-	pktBuf  []byte // datagrams, 64 KiB + 1; made by the first ListenPacket (packet.go)
+	pkts    *packetBatch // datagrams read, with their senders; made by the first ListenPacket (packet_linux.go)
 
 	fds       fdTable             // the owner of every registered fd (fdtable.go)
 	resolving map[*Conn]*dialRace // outbound Conns resolving a host name (nil) or racing its addresses (dial.go); no fd yet

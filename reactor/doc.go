@@ -61,6 +61,14 @@
 // WatchFile (inotify, EVFILT_VNODE) and WatchProcess (pidfd, EVFILT_PROC)
 // are EM.watch_file and EM.watch_process; their handlers end with an
 // Unbind of their own, and Stop ends them with ErrStopped.
+// # Datagrams and files
+//
+// ListenPacket opens a UDP or unixgram socket (open_datagram_socket):
+// ReceivePacket runs once per datagram with its sender, and
+// PacketConn.WriteTo (send_datagram) never blocks, queueing what the
+// socket does not take, within a bound. Conn.SendFile (stream_file_data)
+// sends a file after what was written before it, with sendfile(2) where it
+// can, paced by the socket.
 //
 // # One iteration
 //

@@ -29,7 +29,7 @@ func revision(root string) string {
 		return "unknown (not a git checkout)"
 	}
 	rev := strings.TrimSpace(string(out))
-	dirty, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results.json", ":!bench/results-tls.json", ":!bench/results-group.json", ":!bench/TLS-PROFILE.md", ":!bench/GROUP-PROFILE.md", ":!bench/http/RESULTS.md", ":!bench/http/results.json").Output()
+	dirty, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", ".", ":!bench/RESULTS.md", ":!bench/results.svg", ":!bench/results.json", ":!bench/results-tls.json", ":!bench/results-group.json", ":!bench/TLS-PROFILE.md", ":!bench/GROUP-PROFILE.md", ":!bench/DESCRIPTORS.md", ":!bench/http/RESULTS.md", ":!bench/http/results.json").Output()
 	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
 		rev += " + local changes"
 	}

@@ -191,6 +191,9 @@ func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) err
 	if b, err := os.ReadFile(filepath.Join(dir, groupNotesFile)); err == nil {
 		set.groupNotes = string(b)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, descriptorsFile)); err == nil {
+		set.descriptors = string(b)
+	}
 	if err := writeFile(filepath.Join(dir, "RESULTS.md"), func(f *os.File) error { return writeReportSet(f, set) }); err != nil {
 		return err
 	}
@@ -211,6 +214,10 @@ const tlsNotesFile = "TLS-PROFILE.md"
 
 // groupNotesFile is the same for the group suite's section.
 const groupNotesFile = "GROUP-PROFILE.md"
+
+// descriptorsFile is the section bench/descriptors writes (datagrams and
+// SendFile), drawn at the end of RESULTS.md as it is.
+const descriptorsFile = "DESCRIPTORS.md"
 
 func writeFile(path string, write func(*os.File) error) error {
 	f, err := os.Create(path)

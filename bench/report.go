@@ -15,6 +15,7 @@ import (
 type reportSet struct {
 	plain, tls, group    *Results
 	tlsNotes, groupNotes string
+	descriptors          string // DESCRIPTORS.md: bench/descriptors' section, drawn in as it is
 }
 
 // writeReport writes RESULTS.md for res: what ran where, the targets, a
@@ -37,6 +38,10 @@ func writeReportSet(w io.Writer, set reportSet) error {
 	}
 	if set.group != nil {
 		writeGroupReport(&b, set.group, set.groupNotes)
+	}
+	if d := strings.TrimSpace(set.descriptors); d != "" {
+		b.WriteString(d)
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,10 +3,12 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -22,20 +24,24 @@ func driveUDP(md *strings.Builder, cfg config) error {
 		return err
 	}
 	fmt.Fprintf(md, "### UDP echo: 64-byte datagrams, %d client sockets × %d in flight, %v windows\n\n", cfg.sockets, cfg.window, cfg.dur)
-	md.WriteString("| server | datagrams/s | server CPU µs/datagram | server core busy | load generator core busy | errors |\n|---|--:|--:|--:|--:|--:|\n")
+	md.WriteString("| server | datagrams/s | server CPU µs/datagram | server core busy | load generator core busy | windows resent | datagrams dropped | errors |\n|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	names := map[string]string{"udp-evm": "evmachine `ListenPacket` (ReceivePacket → WriteTo)", "udp-net": "Go `net.ListenUDP`, one goroutine"}
 	for _, m := range modes {
 		rate, rd := median(res[m], func(r run) float64 { return r.rate })
 		cpu, cd := median(res[m], func(r run) float64 { return r.cpuPer })
 		util, _ := median(res[m], func(r run) float64 { return r.util })
 		lg, _ := median(res[m], func(r run) float64 { return r.loadgen })
-		fmt.Fprintf(md, "| %s | %.0f ± %.0f | %.2f ± %.2f | %.0f %% | %.0f %% | %d |\n", names[m], rate, rd, cpu, cd, 100*util, 100*lg, errCount(res[m]))
+		lost, _ := median(res[m], func(r run) float64 { return float64(r.stalls) })
+		drops, _ := median(res[m], func(r run) float64 { return float64(r.drops) })
+		fmt.Fprintf(md, "| %s | %.0f ± %.0f | %.2f ± %.2f | %.0f %% | %.0f %% | %.0f | %.0f | %d |\n", names[m], rate, rd, cpu, cd, 100*util, 100*lg, lost, drops, errCount(res[m]))
 	}
 	e, _ := median(res["udp-evm"], func(r run) float64 { return r.rate })
 	g, _ := median(res["udp-net"], func(r run) float64 { return r.rate })
 	ec, _ := median(res["udp-evm"], func(r run) float64 { return r.cpuPer })
 	gc, _ := median(res["udp-net"], func(r run) float64 { return r.cpuPer })
-	fmt.Fprintf(md, "\nevmachine / Go: %.2f× the datagrams/s (target: at least 1.2×) at %.2f× the CPU per datagram (target: at most 1×).\n\n", e/g, ec/gc)
+	rlo, rhi := ratios(res["udp-evm"], res["udp-net"], func(r run) float64 { return r.rate })
+	clo, chi := ratios(res["udp-evm"], res["udp-net"], func(r run) float64 { return r.cpuPer })
+	fmt.Fprintf(md, "\nevmachine / Go: %.2f× the datagrams/s (target: at least 1.2×; rounds %.2f–%.2f×) at %.2f× the CPU per datagram (target: at most 1×; rounds %.2f–%.2f×).\n\n", e/g, rlo, rhi, ec/gc, clo, chi)
 	return nil
 }
 
@@ -51,7 +57,7 @@ const batch = 64
 // stallCheck is how long a client socket may go without a reply before
 // its window counts as lost (dropped by a full receive buffer) and is
 // sent again.
-const stallCheck = 5 * time.Millisecond
+const stallCheck = 20 * time.Millisecond
 
 // udpLoad is the load generator: connected sockets, each with a window of
 // 64-byte datagrams in flight, driven by one goroutine with epoll,
@@ -64,7 +70,8 @@ type udpLoad struct {
 	out, in  [batch]mmsghdr
 	outIov   [batch]unix.Iovec
 	inIov    [batch]unix.Iovec
-	payload  []byte
+	payloads [][]byte // per socket; the first 8 bytes are its generation
+	gen      []uint64 // bumped when a window is sent again: older replies are ignored
 	inBufs   [batch][128]byte
 	replies  uint64
 	stalls   int
@@ -76,13 +83,8 @@ func newUDPLoad(addr string, sockets, window int) (*udpLoad, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &udpLoad{window: window, payload: make([]byte, 64)}
-	for i := range l.payload {
-		l.payload[i] = byte('a' + i%26)
-	}
+	l := &udpLoad{window: window}
 	for i := range batch {
-		l.outIov[i] = unix.Iovec{Base: &l.payload[0]}
-		l.outIov[i].SetLen(len(l.payload))
 		l.out[i].hdr.Iov = &l.outIov[i]
 		l.out[i].hdr.SetIovlen(1)
 		l.inIov[i] = unix.Iovec{Base: &l.inBufs[i][0]}
@@ -100,7 +102,13 @@ func newUDPLoad(addr string, sockets, window int) (*udpLoad, error) {
 			return nil, err
 		}
 		l.fds = append(l.fds, fd)
+		p := make([]byte, 64)
+		for i := range p {
+			p[i] = byte('a' + i%26)
+		}
+		l.payloads = append(l.payloads, p)
 	}
+	l.gen = make([]uint64, sockets)
 	l.inflight = make([]int, sockets)
 	l.got = make([]uint64, sockets)
 	return l, nil
@@ -114,6 +122,12 @@ func (l *udpLoad) close() {
 
 // send sends k datagrams on socket i.
 func (l *udpLoad) send(i, k int) {
+	p := l.payloads[i]
+	binary.LittleEndian.PutUint64(p, l.gen[i])
+	for j := range min(k, batch) {
+		l.outIov[j] = unix.Iovec{Base: &p[0]}
+		l.outIov[j].SetLen(len(p))
+	}
 	for k > 0 {
 		n := min(k, batch)
 		m, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(l.fds[i]), uintptr(unsafe.Pointer(&l.out[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
@@ -133,14 +147,19 @@ func (l *udpLoad) receive(i int) {
 		if e != 0 || m == 0 {
 			return
 		}
+		cur := 0
 		for j := range int(m) {
-			if l.in[j].len != uint32(len(l.payload)) || l.inBufs[j][63] != l.payload[63] {
+			if l.in[j].len != 64 || l.inBufs[j][63] != l.payloads[i][63] {
 				l.errs++
+				continue
+			}
+			if binary.LittleEndian.Uint64(l.inBufs[j][:8]) == l.gen[i] {
+				cur++
 			}
 		}
-		l.replies += uint64(m)
-		l.got[i] += uint64(m)
-		l.inflight[i] = max(l.inflight[i]-int(m), 0)
+		l.replies += uint64(cur)
+		l.got[i] += uint64(cur)
+		l.inflight[i] = max(l.inflight[i]-cur, 0)
 		l.send(i, l.window-l.inflight[i])
 		if int(m) < batch {
 			return
@@ -187,6 +206,7 @@ func (l *udpLoad) loop(mark, end time.Time, atMark func()) error {
 			for i := range l.fds {
 				if l.got[i] == last[i] {
 					l.stalls++
+					l.gen[i]++ // what is still in flight no longer counts
 					l.inflight[i] = 0
 					l.send(i, l.window)
 				}
@@ -195,6 +215,33 @@ func (l *udpLoad) loop(mark, end time.Time, atMark func()) error {
 			nextCheck = now.Add(stallCheck)
 		}
 	}
+}
+
+// rcvbufErrors is the machine's count of UDP datagrams dropped for a full
+// receive buffer (Udp RcvbufErrors in /proc/net/snmp; every process's).
+func rcvbufErrors() uint64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseUint(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
 }
 
 // udpRun measures one UDP server.
@@ -213,11 +260,12 @@ func udpRun(mode string, cfg config) (run, error) {
 	defer runtime.UnlockOSThread()
 	start := time.Now()
 	mark, end := start.Add(cfg.warm), start.Add(cfg.warm+cfg.dur)
-	var rep0 uint64
+	var rep0, drop0 uint64
 	var cpu0, self0 time.Duration
 	var t0 time.Time
 	err = l.loop(mark, end, func() {
 		rep0, t0 = l.replies, time.Now()
+		drop0 = rcvbufErrors()
 		cpu0, _ = s.cpu()
 		self0, _ = procCPU(os.Getpid())
 	})
@@ -230,8 +278,9 @@ func udpRun(mode string, cfg config) (run, error) {
 		return run{}, err
 	}
 	self1, _ := procCPU(os.Getpid())
+	drops := rcvbufErrors() - drop0
 	n := float64(l.replies - rep0)
-	r := run{rate: n / el.Seconds(), util: (cpu1 - cpu0).Seconds() / el.Seconds(), loadgen: (self1 - self0).Seconds() / el.Seconds(), errs: l.errs}
+	r := run{rate: n / el.Seconds(), util: (cpu1 - cpu0).Seconds() / el.Seconds(), loadgen: (self1 - self0).Seconds() / el.Seconds(), errs: l.errs, stalls: l.stalls, drops: int(drops)}
 	if n > 0 {
 		r.cpuPer = float64((cpu1 - cpu0).Microseconds()) / n
 	}

@@ -68,9 +68,10 @@ type fileJob struct {
 // not regular, the BSDs) the file is read 64 KiB at a time by a goroutine
 // of its own, each chunk written through the Conn's write path once the
 // previous one went to the kernel. offset is where a regular file is read
-// from; a file that cannot seek (a pipe) is read from where it is. The
-// reactor reads a duplicate of f's descriptor: the caller may close f at
-// once. There is no size limit. OutboundSize counts the bytes written
+// from; a file that cannot seek (a pipe) is read from where it is, and
+// is switched to non-blocking mode (the flag is shared with f), so that
+// closing the Conn ends a read that waits on it. The reactor reads a
+// duplicate of f's descriptor: the caller may close f at once. There is no size limit. OutboundSize counts the bytes written
 // after a pending SendFile, not the file; CloseAfterWriting waits for the
 // files. Must be called on the reactor goroutine.
 func (c *Conn) SendFile(f *os.File, offset, n int64, done func(sent int64, err error)) {

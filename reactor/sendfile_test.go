@@ -313,3 +313,39 @@ func TestSendFilePipeAbortedWhileReading(t *testing.T) {
 	assert.True(t, errors.Is(res.err, ErrClosed), "%v", res.err)
 	assert.Zero(t, res.sent)
 }
+
+// TestSendFileOutboundAndCloseWrite: a SendFile on an outbound Conn before
+// its connect completes waits for it, and a CloseWrite after it shuts the
+// write side only once the file is out.
+func TestSendFileOutboundAndCloseWrite(t *testing.T) {
+	h := newHarness(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	body := pattern(2<<20+5, 4)
+	f := fileWith(t, body)
+	done, ch := doneChan(t)
+	p := h.newProbe()
+	p.OnPostInit = func(c *Conn) {
+		c.Write([]byte("a"))
+		c.SendFile(f, 0, -1, done)
+		c.Write([]byte("z"))
+		assert.NoError(t, c.CloseWrite())
+	}
+	p.OnPeerClosed = func(c *Conn) { c.Close() }
+	p.HalfCloser = true
+	h.do(func() {
+		_, err := h.r.Connect("tcp", ln.Addr().String(), p.handler())
+		require.NoError(t, err)
+	})
+	sc, err := ln.Accept()
+	require.NoError(t, err)
+	defer sc.Close()
+	require.NoError(t, sc.SetDeadline(time.Now().Add(waitTimeout)))
+	got, err := io.ReadAll(sc) // until the CloseWrite's FIN
+	require.NoError(t, err)
+	want := append(append([]byte("a"), body...), 'z')
+	assert.True(t, bytes.Equal(want, got), "got %d bytes, want %d", len(got), len(want))
+	assert.Equal(t, sendResult{int64(len(body)), nil}, waitFileDone(t, ch))
+	sc.Close()
+}

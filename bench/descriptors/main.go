@@ -18,8 +18,9 @@
 //     uses sendfile too). MB/s and the server's CPU per MB.
 //
 // The two servers take turns within each round, in alternating order; the
-// report gives the median of the rounds. It prints Markdown and writes it
-// to -out (bench/DESCRIPTORS.md, which `go run ./bench` draws into
+// report gives the median of the rounds. It prints Markdown, with
+// NOTES.md (hand-written: what bounds the figures) at its end, and writes
+// it to -out (bench/DESCRIPTORS.md, which `go run ./bench` draws into
 // RESULTS.md).
 //
 //	go run ./bench/descriptors                       # 5 rounds of both
@@ -30,8 +31,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/childproc"
 )
 
 func main() {
@@ -58,6 +62,11 @@ func main() {
 	if err := drive(&md, cfg, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/descriptors:", err)
 		os.Exit(1)
+	}
+	if root, err := childproc.ModuleRoot("."); err == nil {
+		if notes, err := os.ReadFile(filepath.Join(root, "bench", "descriptors", "NOTES.md")); err == nil {
+			md.Write(notes) // hand-written: what bounds the figures
+		}
 	}
 	fmt.Print(md.String())
 	if *out != "-" {

@@ -96,8 +96,9 @@ func (*PacketConn) ownsFd() {} // an fd table kind (fdtable.go)
 // datagram it receives. Of the ConnOptions it takes WithReusePort
 // (SO_REUSEPORT: several sockets, one per reactor of a Group, share the
 // port), WithBroadcast, WithPacketQueue, WithSocketBuffers, WithTOS and
-// WithControl. "udp" with no host is dual-stack. Must be called on the
-// reactor goroutine.
+// WithControl. "udp" with no host is dual-stack; a host name in addr is
+// resolved before ListenPacket returns. Must be called on the reactor
+// goroutine.
 func (r *Reactor) ListenPacket(network, addr string, h PacketHandler, opts ...ConnOption) (*PacketConn, error) {
 	if r.cfg.loopCheck {
 		r.checkLoop("Reactor.ListenPacket")

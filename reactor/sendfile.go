@@ -191,7 +191,7 @@ func (r *Reactor) pumpFiles(c *Conn) bool {
 			q.jobs = nil
 		}
 		j.close()
-		if len(j.tail) > 0 {
+		if len(j.tail) > 0 && c.flags&fClosed == 0 {
 			c.st.write(c, j.tail)
 		}
 		r.fileDone(c, j, err)

@@ -1,0 +1,33 @@
+package reactor
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Linux abstract unix addresses ("@name") work both ways: the sender's
+// name comes back from SenderPath and WriteToUnix answers it.
+func TestPacketUnixgramAbstract(t *testing.T) {
+	h := newHarness(t)
+	srv := fmt.Sprintf("@evm-test-srv-%d", os.Getpid())
+	cli := fmt.Sprintf("@evm-test-cli-%d", os.Getpid())
+	p := newPacketProbe().echo()
+	h.listenPacket("unixgram", srv, p)
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: cli, Net: "unixgram"})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(waitTimeout)))
+	_, err = c.WriteTo([]byte("abstract"), &net.UnixAddr{Name: srv, Net: "unixgram"})
+	require.NoError(t, err)
+	buf := make([]byte, 64)
+	n, from, err := c.ReadFrom(buf)
+	require.NoError(t, err)
+	assert.Equal(t, "abstract", string(buf[:n]))
+	assert.Equal(t, srv, from.String())
+}

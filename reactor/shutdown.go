@@ -5,9 +5,10 @@ import "context"
 // Shutdown stops the reactor gracefully, the stop EventMachine users asked
 // for: listeners close at once, every Conn is switched to
 // CloseAfterWriting (it stops reading, flushes what it has queued, then
-// closes), datagram sockets close after one last try to send their queue, and the reactor stops when the last Conn is gone and the last
-// socket closed after writing has stopped lingering (at most 2 s after its
-// Conn; see CloseAfterWriting). If ctx ends first, the reactor stops as
+// closes), datagram sockets close after one last try to send their queue,
+// and the reactor stops when the last Conn is gone and the last socket
+// closed after writing has stopped lingering (at most 2 s after its Conn;
+// see CloseAfterWriting). If ctx ends first, the reactor stops as
 // with Stop (remaining Conns close with ErrStopped) and Shutdown returns
 // ctx's error.
 //

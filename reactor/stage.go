@@ -78,7 +78,7 @@ func (c *Conn) wantsRead() bool {
 }
 
 // writeReady reports whether c has bytes to write when its socket is
-// writable: buffered, or ready in its stage.
+// writable: buffered, ready in its stage, or a SendFile's (sendfile.go).
 func (c *Conn) writeReady() bool {
 	return len(c.out) > c.outHead || c.st.ready() || c.sf != nil && c.sf.ready(c)
 }

@@ -99,6 +99,8 @@ func (c *Conn) canDetach() error {
 		return errors.New("reactor: Detach: the Conn is still connecting")
 	case c.tlsStage() != nil:
 		return errors.New("reactor: Detach of a TLS Conn: its TLS session cannot leave the reactor")
+	case c.sf.holdsWrites():
+		return errors.New("reactor: Detach while a SendFile is pending: wait for its done")
 	case c.r.popens[c] != nil:
 		return errors.New("reactor: Detach of a Popen Conn: the reactor reaps its child; Close it instead")
 	}

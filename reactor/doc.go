@@ -61,6 +61,7 @@
 // WatchFile (inotify, EVFILT_VNODE) and WatchProcess (pidfd, EVFILT_PROC)
 // are EM.watch_file and EM.watch_process; their handlers end with an
 // Unbind of their own, and Stop ends them with ErrStopped.
+//
 // # Datagrams and files
 //
 // ListenPacket opens a UDP or unixgram socket (open_datagram_socket):

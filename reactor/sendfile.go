@@ -71,9 +71,11 @@ type fileJob struct {
 // from; a file that cannot seek (a pipe) is read from where it is, and
 // is switched to non-blocking mode (the flag is shared with f), so that
 // closing the Conn ends a read that waits on it. The reactor reads a
-// duplicate of f's descriptor: the caller may close f at once. There is no size limit. OutboundSize counts the bytes written
-// after a pending SendFile, not the file; CloseAfterWriting waits for the
-// files. Must be called on the reactor goroutine.
+// duplicate of f's descriptor: the caller may close f at once. There is
+// no size limit. OutboundSize counts the bytes written after a pending
+// SendFile, not the file; CloseAfterWriting waits for the files; Detach
+// is refused while one is pending. Must be called on the reactor
+// goroutine.
 func (c *Conn) SendFile(f *os.File, offset, n int64, done func(sent int64, err error)) {
 	if c.r.cfg.loopCheck {
 		c.r.checkLoop("Conn.SendFile")

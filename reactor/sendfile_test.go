@@ -349,3 +349,23 @@ func TestSendFileOutboundAndCloseWrite(t *testing.T) {
 	assert.Equal(t, sendResult{int64(len(body)), nil}, waitFileDone(t, ch))
 	sc.Close()
 }
+
+// Detach is refused while a SendFile is pending: the file would be cut.
+func TestSendFileRefusesDetach(t *testing.T) {
+	h := newHarness(t)
+	f := sparseFile(t, 64<<20)
+	done, ch := doneChan(t)
+	var conn atomic.Pointer[Conn]
+	c := sendFileServer(t, h, func(c *Conn) {
+		conn.Store(c)
+		c.SendFile(f, 0, -1, done)
+	})
+	buf := make([]byte, 1<<20)
+	_, err := io.ReadFull(c, buf) // the file is under way; nobody reads on
+	require.NoError(t, err)
+	var derr error
+	h.do(func() { _, derr = conn.Load().Detach() })
+	require.ErrorContains(t, derr, "SendFile")
+	h.do(func() { conn.Load().Close() })
+	assert.ErrorIs(t, waitFileDone(t, ch).err, ErrClosed)
+}

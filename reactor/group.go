@@ -74,10 +74,10 @@ func (g *Group) Listen(network, addr string, newHandler func(*Conn) Handler, opt
 	opts = append(opts[:len(opts):len(opts)], WithReusePort())
 	var opened []*Listener
 	for i, r := range g.rs {
-		l, err := g.on(r, func() (*Listener, error) { return r.Listen(network, addr, newHandler, opts...) })
+		l, err := onReactor(r, func() (*Listener, error) { return r.Listen(network, addr, newHandler, opts...) })
 		if err != nil {
 			for j, l := range opened {
-				g.on(g.rs[j], func() (*Listener, error) { return nil, l.Close() })
+				onReactor(g.rs[j], func() (*Listener, error) { return nil, l.Close() })
 			}
 			return err
 		}
@@ -109,7 +109,7 @@ func (g *Group) Listeners() []*Listener {
 // connections out to every reactor in turn.
 func (g *Group) listenSpread(network, addr string, newHandler func(*Conn) Handler, opts []ConnOption) error {
 	r0 := g.rs[0]
-	l, err := g.on(r0, func() (*Listener, error) {
+	l, err := onReactor(r0, func() (*Listener, error) {
 		l, err := r0.Listen(network, addr, newHandler, opts...)
 		if err == nil {
 			l.spread = g // on r0's loop, before its first accept
@@ -138,22 +138,23 @@ func (g *Group) handOff(from *Reactor, fd int, newHandler func(*Conn) Handler, c
 	return true
 }
 
-// on runs fn on r's loop and returns its result: directly before Run or
-// when called from r's own loop, through NextTick otherwise.
-func (g *Group) on(r *Reactor, fn func() (*Listener, error)) (*Listener, error) {
+// onReactor runs fn on r's loop and returns its result: directly before
+// Run or when called from r's own loop, through NextTick otherwise.
+func onReactor[T any](r *Reactor, fn func() (T, error)) (T, error) {
 	if !r.running.Load() || r.onLoop() {
 		return fn()
 	}
 	type result struct {
-		l   *Listener
+		v   T
 		err error
 	}
 	ch := make(chan result, 1)
-	if !r.post(func() { l, err := fn(); ch <- result{l, err} }) {
-		return nil, ErrNotRunning
+	if !r.post(func() { v, err := fn(); ch <- result{v, err} }) {
+		var zero T
+		return zero, ErrNotRunning
 	}
 	res := <-ch
-	return res.l, res.err
+	return res.v, res.err
 }
 
 // Run runs every reactor, each on its own goroutine locked to an OS

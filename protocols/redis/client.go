@@ -72,6 +72,9 @@ func (c *Client) newConn(ro role, network, addr string) *conn {
 // State returns the main connection's state. Loop-only.
 func (c *Client) State() State { return c.main.state }
 
+// Reactor returns the reactor the client runs on. Any goroutine.
+func (c *Client) Reactor() *reactor.Reactor { return c.r }
+
 // Protocol returns 3 or 2, the protocol of the main connection, or 0
 // before its first handshake. Loop-only.
 func (c *Client) Protocol() int { return c.main.proto }

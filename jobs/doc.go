@@ -1,0 +1,44 @@
+// Package jobs runs background jobs in Sidekiq 6.4's wire format on Redis,
+// over the evented Redis client of protocols/redis, so that a Rails app
+// can hand jobs to Go workers and a Go service can hand jobs to Ruby
+// Sidekiq workers, on the same Redis, without a flag day.
+//
+// A Client enqueues from the reactor goroutine (callbacks on the loop):
+// SADD queues <q> and LPUSH queue:<q> <json> in one pipelined write, or
+// ZADD schedule <at> <json> for a job that runs later. A BlockingClient
+// does the same for ordinary Go code, on a reactor of its own.
+//
+// A Server fetches jobs with BRPOP queue:a queue:b ... 2 on connections of
+// the Redis client's blocking pool, in strict or Sidekiq's weighted random
+// queue order, and runs each on a goroutine of its own (never on the
+// loop); its result is recorded back on the loop. Failures follow
+// Sidekiq's retry rules (the retry sorted set with a delay of
+// count^4 + 15 + rand(10)*(count+1) seconds, then the dead set), and a
+// poller moves due jobs from schedule and retry to their queues one at a
+// time with an atomic pop, as Sidekiq's does, so Go and Ruby pollers can
+// run side by side. The Server writes Sidekiq's heartbeat keys (processes,
+// the process hash, <identity>:workers, stat:processed, stat:failed and
+// their daily keys), so Sidekiq's Web UI and Sidekiq::ProcessSet list it.
+//
+// # Reliable fetch
+//
+// BRPOP loses a job that is running when its process dies, as OSS
+// Sidekiq does. WithReliableFetch moves each job instead into a working
+// list private to the process (queue:<q>:working:<identity>) and removes
+// it from there when the job is done. BLMOVE takes one source list, so
+// with several queues a fetch first runs a Lua script that tries a
+// non-blocking LMOVE on each queue in the fetch order and, when all are
+// empty, waits with a short BLMOVE on the first queue of the order (whose
+// order changes from fetch to fetch with weighted queues). Every working
+// list is registered in the hash evmachine:working; any live Server
+// checks it periodically and pushes back the lists of processes whose
+// heartbeat key (<identity>, 60 s TTL) has expired, so a kill -9 loses no
+// job; a job may then run twice (at least once).
+//
+// # Goroutines
+//
+// Client, NewServer and Server.Start belong to the reactor goroutine.
+// Handlers run on goroutines of their own and get a context that is
+// cancelled when Shutdown gives up waiting. BlockingClient's methods and
+// Server.Shutdown are for other goroutines (Shutdown waits for the loop).
+package jobs

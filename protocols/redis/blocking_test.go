@@ -35,7 +35,7 @@ func TestIsBlocking(t *testing.T) {
 func TestBlockingCommandsDoNotStall(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
-	c := dial(t, r, s.addr, WithBlockingPool(2))
+	c := dial(t, r, s.Addr, WithBlockingPool(2))
 	type res struct {
 		name string
 		v    Value

@@ -15,7 +15,7 @@ func TestClientCommands(t *testing.T) {
 	for _, proto := range []int{3, 2} {
 		t.Run("RESP"+strconv.Itoa(proto), func(t *testing.T) {
 			r := startReactor(t)
-			c := dial(t, r, s.addr, WithProtocol(proto))
+			c := dial(t, r, s.Addr, WithProtocol(proto))
 			key := fmt.Sprintf("k%d", proto)
 
 			v, err := do(t, r, c, "SET", key, "hello")
@@ -78,7 +78,7 @@ func TestClientCommands(t *testing.T) {
 func TestTypedHelpers(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
-	c := dial(t, r, s.addr)
+	c := dial(t, r, s.Addr)
 	type res struct {
 		s   string
 		n   int64
@@ -111,7 +111,7 @@ func TestTypedHelpers(t *testing.T) {
 func TestPipelineOneWrite(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
-	c := dial(t, r, s.addr)
+	c := dial(t, r, s.Addr)
 	_, err := do(t, r, c, "PING")
 	require.NoError(t, err)
 	const n = 1000
@@ -143,7 +143,7 @@ func TestAuthSelectName(t *testing.T) {
 	for _, proto := range []int{3, 2} {
 		t.Run("RESP"+strconv.Itoa(proto), func(t *testing.T) {
 			r := startReactor(t)
-			c := dial(t, r, s.addr, WithProtocol(proto), WithAuth("alice", "sesame"), WithDB(3), WithClientName("evm"+strconv.Itoa(proto)))
+			c := dial(t, r, s.Addr, WithProtocol(proto), WithAuth("alice", "sesame"), WithDB(3), WithClientName("evm"+strconv.Itoa(proto)))
 			v, err := do(t, r, c, "CLIENT", "GETNAME")
 			require.NoError(t, err)
 			assert.Equal(t, "evm"+strconv.Itoa(proto), v.Str)
@@ -154,7 +154,7 @@ func TestAuthSelectName(t *testing.T) {
 			require.NoError(t, err)
 			assert.Contains(t, v.Str, " db=3 ")
 
-			c2 := dial(t, r, s.addr, WithProtocol(proto), WithAuth("", "topsecret"))
+			c2 := dial(t, r, s.Addr, WithProtocol(proto), WithAuth("", "topsecret"))
 			v, err = do(t, r, c2, "ACL", "WHOAMI")
 			require.NoError(t, err)
 			assert.Equal(t, "default", v.Str)
@@ -166,7 +166,7 @@ func TestAuthFailureFails(t *testing.T) {
 	s := startServer(t, "--requirepass", "topsecret")
 	r := startReactor(t)
 	events := make(chan Event, 10)
-	c := dial(t, r, s.addr, WithAuth("", "wrong"), WithReconnect(2, 0, 0),
+	c := dial(t, r, s.Addr, WithAuth("", "wrong"), WithReconnect(2, 0, 0),
 		WithEventHandler(func(e Event, err error) { events <- e }))
 	_, err := do(t, r, c, "PING")
 	require.Error(t, err)

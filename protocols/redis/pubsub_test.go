@@ -17,7 +17,7 @@ func TestPubSubThousandInOrder(t *testing.T) {
 	for _, proto := range []int{3, 2} {
 		t.Run("RESP"+strconv.Itoa(proto), func(t *testing.T) {
 			r := startReactor(t)
-			c := dial(t, r, s.addr, WithProtocol(proto))
+			c := dial(t, r, s.Addr, WithProtocol(proto))
 			const n = 1000
 			type got struct {
 				kind string
@@ -83,7 +83,7 @@ func TestSubscribeBeforeConnected(t *testing.T) {
 	var c *Client
 	onLoop(t, r, func() {
 		var err error
-		c, err = Dial(r, s.addr)
+		c, err = Dial(r, s.Addr)
 		require.NoError(t, err)
 		c.Subscribe("early", func(m Message) { got <- m }, func(err error) { subscribed <- err })
 	})
@@ -101,8 +101,8 @@ func TestPushHandler(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
 	pushes := make(chan Value, 4)
-	c := dial(t, r, s.addr, WithPushHandler(func(v Value) { pushes <- v }))
-	other := dial(t, r, s.addr)
+	c := dial(t, r, s.Addr, WithPushHandler(func(v Value) { pushes <- v }))
+	other := dial(t, r, s.Addr)
 	_, err := do(t, r, c, "CLIENT", "TRACKING", "on")
 	require.NoError(t, err)
 	_, err = do(t, r, c, "GET", "cached")

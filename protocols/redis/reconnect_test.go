@@ -60,7 +60,7 @@ func TestServerRestartUnderTraffic(t *testing.T) {
 			s := startServer(t)
 			r := startReactor(t)
 			ev := newEventLog()
-			c := dial(t, r, s.addr, WithProtocol(proto), WithEventHandler(ev.handler),
+			c := dial(t, r, s.Addr, WithProtocol(proto), WithEventHandler(ev.handler),
 				WithReconnect(-1, 20*time.Millisecond, 200*time.Millisecond))
 			ev.waitFor(t, EventConnected)
 			msgs := make(chan string, 100)
@@ -109,13 +109,13 @@ func TestServerRestartUnderTraffic(t *testing.T) {
 			})
 			require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return ok > 500 }, watchdog, 5*time.Millisecond)
 
-			s.kill()
+			s.Kill()
 			ev.waitFor(t, EventDisconnected)
 			time.Sleep(100 * time.Millisecond) // let a reconnect attempt or two fail
 			mu.Lock()
 			restarted = true
 			mu.Unlock()
-			s.restart()
+			s.Restart()
 			ev.waitFor(t, EventReconnected)
 			require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return okAfterRestart > 500 }, watchdog, 5*time.Millisecond)
 
@@ -139,11 +139,11 @@ func TestFailFastAndFailed(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
 	ev := newEventLog()
-	c := dial(t, r, s.addr, WithFailFast(true), WithEventHandler(ev.handler),
+	c := dial(t, r, s.Addr, WithFailFast(true), WithEventHandler(ev.handler),
 		WithReconnect(3, 50*time.Millisecond, 50*time.Millisecond))
 	_, err := do(t, r, c, "PING")
 	require.NoError(t, err)
-	s.kill()
+	s.Kill()
 	ev.waitFor(t, EventDisconnected)
 	_, err = do(t, r, c, "PING")
 	assert.ErrorIs(t, err, ErrNotConnected)
@@ -200,12 +200,12 @@ func TestHealthCheckCatchesSilentServer(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
 	ev := newEventLog()
-	c := dial(t, r, s.addr, WithHealthCheck(100*time.Millisecond), WithTimeout(300*time.Millisecond),
+	c := dial(t, r, s.Addr, WithHealthCheck(100*time.Millisecond), WithTimeout(300*time.Millisecond),
 		WithReconnect(-1, 50*time.Millisecond, 100*time.Millisecond), WithEventHandler(ev.handler))
 	subscribed := make(chan error, 1)
 	onLoop(t, r, func() { c.Subscribe("quiet", func(Message) {}, func(err error) { subscribed <- err }) })
 	require.NoError(t, wait(t, subscribed, "subscribe"))
-	pid := s.cmd.Process.Pid
+	pid := s.PID()
 	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
 	stopped := true
 	defer func() {

@@ -41,7 +41,7 @@ func TestScanner(t *testing.T) {
 func TestLargeReplies(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
-	c := dial(t, r, s.addr)
+	c := dial(t, r, s.Addr)
 	big := strings.Repeat("0123456789abcdef", 256<<10)
 	_, err := do(t, r, c, "SET", "big", big)
 	require.NoError(t, err)

@@ -22,7 +22,7 @@ func TestTLS(t *testing.T) {
 	r := startReactor(t)
 	cfg := pki.ClientConfig()
 	cfg.ServerName = nettest.TLSHost
-	c := dial(t, r, s.addr, WithTLS(cfg))
+	c := dial(t, r, s.Addr, WithTLS(cfg))
 	v, err := do(t, r, c, "SET", "secure", "yes")
 	require.NoError(t, err)
 	assert.Equal(t, "OK", v.Str)

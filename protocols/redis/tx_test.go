@@ -10,7 +10,7 @@ import (
 func TestTx(t *testing.T) {
 	s := startServer(t)
 	r := startReactor(t)
-	c := dial(t, r, s.addr)
+	c := dial(t, r, s.Addr)
 	type res struct {
 		vs  []Value
 		err error

@@ -112,7 +112,7 @@ func (c *Client) EnqueueAt(at time.Time, j *Job, done func(jid string, err error
 		if done != nil {
 			done(j.JID, err)
 		}
-	}, "ZADD", "schedule", FormatFloat(epoch(at)), b)
+	}, "ZADD", "schedule", scoreString(at), b)
 }
 
 // EnqueueIn is EnqueueAt(now+d). Loop-only.
@@ -184,3 +184,6 @@ func (c *Client) failBulk(done func([]string, error), err error) {
 		}
 	})
 }
+
+// scoreString formats a sorted-set score as Sidekiq does: float seconds.
+func scoreString(t time.Time) string { return FormatFloat(epoch(t)) }

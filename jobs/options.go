@@ -29,6 +29,7 @@ type serverOptions struct {
 	pollInterval    time.Duration // 0: Sidekiq's, scaled by the process count
 	recoverInterval time.Duration
 	deadMaxJobs     int
+	processTTL      time.Duration
 	deadTimeout     time.Duration
 }
 
@@ -45,6 +46,7 @@ func defaultServerOptions() serverOptions {
 		heartbeat:       5 * time.Second,
 		recoverInterval: 30 * time.Second,
 		deadMaxJobs:     10000,
+		processTTL:      60 * time.Second,
 		deadTimeout:     180 * 24 * time.Hour,
 	}
 }
@@ -153,4 +155,13 @@ func WithFetchTimeout(d time.Duration) ServerOption {
 // than timeout. Default 10,000 and 180 days, as Sidekiq.
 func WithDeadSet(maxJobs int, timeout time.Duration) ServerOption {
 	return func(o *serverOptions) { o.deadMaxJobs, o.deadTimeout = maxJobs, timeout }
+}
+
+// WithProcessTTL sets the life of the heartbeat keys (<identity> and
+// <identity>:workers), which is how long a dead process's working lists
+// wait before a live process recovers them. Default 60 s, as Sidekiq;
+// it is rounded up to whole seconds and should stay well above the
+// heartbeat interval. Tests shorten it.
+func WithProcessTTL(d time.Duration) ServerOption {
+	return func(o *serverOptions) { o.processTTL = d }
 }

@@ -1,0 +1,128 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/evmachine/evmachine/protocols/redis"
+)
+
+// begin decodes a fetched job and runs it on a goroutine of its own.
+// Loop-only.
+func (s *Server) begin(queue, raw string) {
+	j := new(Job)
+	if err := j.UnmarshalJSON([]byte(raw)); err != nil {
+		// Sidekiq sends a payload it cannot parse to the dead set.
+		s.o.log.Error("jobs: job does not parse; moving it to the dead set", "queue", queue, "err", err)
+		s.failed++
+		s.processed++
+		s.bury(raw, s.ack(queue, raw))
+		return
+	}
+	s.nextTID++
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &work{tid: s.nextTID, job: j, raw: raw, queue: queue, runAt: time.Now().Unix(), cancel: cancel}
+	s.running[w.tid] = w
+	chain := s.chain
+	go func() {
+		err := invoke(ctx, chain, j)
+		s.r.NextTick(func() { s.finish(w, err) })
+	}()
+}
+
+// invoke runs the handler chain, turning a panic into a *PanicError with
+// the stack. It runs off the loop.
+func invoke(ctx context.Context, h HandlerFunc, j *Job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return h(ctx, j)
+}
+
+// ack returns the command that removes a job from this process's working
+// list (reliable fetch), or nil.
+func (s *Server) ack(queue, raw string) []any {
+	if !s.o.reliable {
+		return nil
+	}
+	return []any{"LREM", "queue:" + queue + s.workingSuffix(), -1, raw}
+}
+
+// finish records a job's result: the ack, the stats, and for a failure
+// the retry or dead set. Loop-only.
+func (s *Server) finish(w *work, err error) {
+	w.cancel()
+	if w.abandoned {
+		return // Shutdown pushed it back already
+	}
+	delete(s.running, w.tid)
+	defer func() {
+		s.fill()
+		s.checkDrained()
+	}()
+	s.processed++
+	ack := s.ack(w.queue, w.raw)
+	if err == nil {
+		if ack != nil {
+			s.rc.Do(s.logErr("ack"), ack...)
+		}
+		return
+	}
+	s.failed++
+	j := w.job
+	now := time.Now()
+	what, at := recordFailure(j, w.queue, err, now, s.o.maxRetries, s.rnd)
+	s.o.log.Warn("jobs: job failed", "class", j.Class, "jid", j.JID, "queue", w.queue, "err", err)
+	switch what {
+	case failDiscard:
+		if ack != nil {
+			s.rc.Do(s.logErr("ack"), ack...)
+		}
+	case failRetry:
+		b, mErr := j.MarshalJSON()
+		if mErr != nil {
+			s.bury(w.raw, ack)
+			return
+		}
+		cmds := [][]any{{"ZADD", "retry", scoreString(at), b}}
+		if ack != nil {
+			cmds = append(cmds, ack)
+		}
+		s.rc.Tx(func(_ []redis.Value, err error) { s.logErr("retry")(redis.Value{}, err) }, cmds...)
+	case failDead:
+		b, mErr := j.MarshalJSON()
+		if mErr != nil {
+			b = []byte(w.raw)
+		}
+		s.bury(string(b), ack)
+	}
+}
+
+// bury adds a payload to the dead set as Sidekiq's DeadSet#kill does,
+// capped by count and age, with the ack (if any) in the same
+// transaction. Loop-only.
+func (s *Server) bury(payload string, ack []any) {
+	now := time.Now()
+	cmds := [][]any{
+		{"ZADD", "dead", scoreString(now), payload},
+		{"ZREMRANGEBYSCORE", "dead", "-inf", scoreString(now.Add(-s.o.deadTimeout))},
+		{"ZREMRANGEBYRANK", "dead", 0, -s.o.deadMaxJobs},
+	}
+	if ack != nil {
+		cmds = append(cmds, ack)
+	}
+	s.rc.Tx(func(_ []redis.Value, err error) { s.logErr("dead set")(redis.Value{}, err) }, cmds...)
+}
+
+// logErr returns a callback that logs a failed command.
+func (s *Server) logErr(what string) func(redis.Value, error) {
+	return func(_ redis.Value, err error) {
+		if err != nil {
+			s.o.log.Error(fmt.Sprintf("jobs: %s failed", what), "err", err)
+		}
+	}
+}

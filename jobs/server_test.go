@@ -87,8 +87,8 @@ func TestServerRunsJobs(t *testing.T) {
 func TestFailureGoesToRetrySet(t *testing.T) {
 	e := newEnv(t)
 	e.server(map[string]HandlerFunc{
-		"Fails":  func(ctx context.Context, j *Job) error { return errors.New("boom") },
-		"Panics": func(ctx context.Context, j *Job) error { panic("kaboom") },
+		"Fails":   func(ctx context.Context, j *Job) error { return errors.New("boom") },
+		"Panics":  func(ctx context.Context, j *Job) error { panic("kaboom") },
 		"NoRetry": func(ctx context.Context, j *Job) error { return errors.New("gone") },
 	})
 	j1, _ := NewJob("Fails", 1)

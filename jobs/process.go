@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/evmachine/evmachine/protocols/redis"
@@ -30,17 +29,6 @@ func (s *Server) begin(queue, raw string) {
 		err := invoke(ctx, chain, j)
 		s.r.NextTick(func() { s.finish(w, err) })
 	}()
-}
-
-// invoke runs the handler chain, turning a panic into a *PanicError with
-// the stack. It runs off the loop.
-func invoke(ctx context.Context, h HandlerFunc, j *Job) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return h(ctx, j)
 }
 
 // ack returns the command that removes a job from this process's working

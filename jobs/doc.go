@@ -28,8 +28,11 @@
 // it from there when the job is done. BLMOVE takes one source list, so
 // with several queues a fetch first runs a Lua script that tries a
 // non-blocking LMOVE on each queue in the fetch order and, when all are
-// empty, waits with a short BLMOVE on the first queue of the order (whose
-// order changes from fetch to fetch with weighted queues). Every working
+// empty, waits with BLMOVE (for the fetch timeout, 2 s) on one queue; the
+// fetches in flight (one per free slot) block on the queues in turn, so
+// a job pushed onto an empty queue is taken at once when the concurrency
+// is at least the number of queues, and within the fetch timeout
+// otherwise. The order of the queues holds at the LMOVE step. Every working
 // list is registered in the hash evmachine:working; any live Server
 // checks it periodically and pushes back the lists of processes whose
 // heartbeat key (<identity>, 60 s TTL) has expired, so a kill -9 loses no

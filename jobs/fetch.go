@@ -96,10 +96,13 @@ func (s *Server) fetchBasic() {
 
 // fetchReliable tries every queue in order with a non-blocking LMOVE
 // into its working list (one script, one round trip), and when all are
-// empty waits on the first queue of the order with BLMOVE.
+// empty waits with BLMOVE on one queue: the fetches in flight take the
+// queues in turn, so with at least as many fetches as queues a job
+// pushed onto any empty queue is taken at once.
 func (s *Server) fetchReliable() {
 	keys := s.order.next(s.rnd)
-	first := keys[0]
+	s.fetchSeq++
+	first := s.order.keys[s.fetchSeq%len(s.order.keys)]
 	reliablePop.run(s.rc, keys, []any{s.workingSuffix()}, func(v redis.Value, err error) {
 		if err != nil {
 			s.fetching--

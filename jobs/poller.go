@@ -8,7 +8,8 @@ import (
 
 // schedulePoll arms the next run of the scheduled poller: after
 // WithPollInterval, or Sidekiq's random interval (a first wait of 10 to
-// 15 s, then ±50% around 5 s times the number of processes). Loop-only.
+// 15 s, then ±50% around 5 s times the number of processes, or 0 to that
+// average from 10 processes on). Loop-only.
 func (s *Server) schedulePoll(first bool) {
 	if s.quiet {
 		return
@@ -27,6 +28,10 @@ func (s *Server) schedulePoll(first bool) {
 				n = 1
 			}
 			avg := time.Duration(n) * 5 * time.Second
+			if n >= 10 {
+				arm(time.Duration(s.rnd.Int64N(int64(avg)))) // enough processes to spread evenly
+				return
+			}
 			arm(avg/2 + time.Duration(s.rnd.Int64N(int64(avg))))
 		}, "SCARD", "processes")
 	}

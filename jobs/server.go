@@ -40,6 +40,7 @@ type Server struct {
 	stopping  bool
 	stopped   bool
 	fetching  int              // fetches in flight
+	fetchSeq  int              // fetches started, for reliable fetch's blocking queue
 	running   map[uint64]*work // by tid
 	nextTID   uint64
 	processed int64 // since the last heartbeat
@@ -47,8 +48,10 @@ type Server struct {
 	startedAt float64
 	rttUS     int64
 	timers    []*timer.Timer
-	waiters   []func(error) // Shutdown's, called once stopped
-	drained   func()        // called when nothing runs and nothing is fetched
+	// abandonTimer ends Shutdown's wait for running jobs.
+	abandonTimer *timer.Timer
+	waiters      []func(error) // Shutdown's, called once stopped
+	drained      func()        // called when nothing runs and nothing is fetched
 }
 
 // work is one job being run.

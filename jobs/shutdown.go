@@ -59,24 +59,30 @@ func (s *Server) requeue(list, identity, queueKey string, ifDead bool, then func
 // shutdown timeout passes, pushes the unfinished ones back onto their
 // queues (RPUSH, so they are fetched next; with reliable fetch, the
 // whole working list), removes the heartbeat and closes the Redis
-// client. It returns ctx's error if ctx ended before every job finished.
-// Any goroutine but the loop's (it waits for the loop).
+// client. When ctx ends first, Shutdown stops waiting for the jobs but
+// still pushes them back before it returns ctx's error; it returns
+// ErrShutdownTimeout when the timeout left jobs unfinished. Either
+// way the reactor must keep running until Shutdown returns. Any goroutine
+// but the loop's (it waits for the loop).
 func (s *Server) Shutdown(ctx context.Context) error {
-	deadline := time.Now().Add(s.o.shutdownTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
 	done := make(chan error, 1)
-	s.r.NextTick(func() { s.stop(deadline, func(err error) { done <- err }) })
+	s.r.NextTick(func() { s.stop(time.Now().Add(s.o.shutdownTimeout), func(err error) { done <- err }) })
 	select {
 	case err := <-done:
-		if err == nil && ctx.Err() != nil {
-			err = ctx.Err()
-		}
 		return err
 	case <-ctx.Done():
-		// Nothing is left behind: the loop still pushes the jobs back.
-		return ctx.Err()
+	}
+	s.r.NextTick(s.giveUp)
+	<-done
+	return ctx.Err()
+}
+
+// giveUp ends the wait for running jobs at once. Loop-only.
+func (s *Server) giveUp() {
+	if s.abandonTimer != nil && s.abandonTimer.Cancel() {
+		s.abandonTimer = nil
+		s.drained = nil
+		s.abandon()
 	}
 }
 
@@ -86,8 +92,10 @@ func (s *Server) ShutdownAsync(done func(error)) {
 	s.stop(time.Now().Add(s.o.shutdownTimeout), done)
 }
 
-// errAbandoned says some jobs were pushed back unfinished.
-var errAbandoned = errors.New("jobs: shutdown timeout: unfinished jobs were pushed back onto their queues")
+// ErrShutdownTimeout is Shutdown's error when running jobs did not finish
+// in time and were pushed back onto their queues (their contexts are
+// cancelled; their results, when they come, are ignored).
+var ErrShutdownTimeout = errors.New("jobs: shutdown timeout: unfinished jobs were pushed back onto their queues")
 
 // stop is the shutdown sequence, on the loop. Every caller's done runs
 // once it is over.
@@ -114,14 +122,15 @@ func (s *Server) stop(deadline time.Time, done func(error)) {
 		return
 	}
 	s.o.log.Info("jobs: shutting down", "running", len(s.running))
-	var tm interface{ Cancel() bool }
 	s.drained = func() {
-		if tm != nil {
-			tm.Cancel()
+		if s.abandonTimer != nil {
+			s.abandonTimer.Cancel()
+			s.abandonTimer = nil
 		}
 		s.afterDrain(nil)
 	}
-	tm = s.r.AddTimer(max(time.Until(deadline), 0), func() {
+	s.abandonTimer = s.r.AddTimer(max(time.Until(deadline), 0), func() {
+		s.abandonTimer = nil
 		s.drained = nil
 		s.abandon()
 	})
@@ -143,7 +152,7 @@ func (s *Server) abandon() {
 	}
 	clear(s.running)
 	s.o.log.Warn("jobs: shutdown timeout; pushed unfinished jobs back", "jobs", n)
-	s.drained = func() { s.afterDrain(errAbandoned) }
+	s.drained = func() { s.afterDrain(ErrShutdownTimeout) }
 	s.checkDrained()
 }
 

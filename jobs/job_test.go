@@ -107,19 +107,25 @@ func TestRecordFailure(t *testing.T) {
 	j, _ := NewJob("A")
 	j.Retry = 2
 	require.NoError(t, j.Set("retry_queue", "slow"))
-	what, _ := recordFailure(j, "default", assert.AnError, epochTime(100), 25, rnd)
+	what, _ := recordFailure(j, "default", assert.AnError, epochTime(100), 25, rnd, nil)
 	assert.Equal(t, failRetry, what)
 	assert.Equal(t, 0, *j.RetryCount)
 	assert.Equal(t, 100.0, j.FailedAt)
 	assert.Equal(t, "slow", j.Queue)
-	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(200), 25, rnd)
+	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(200), 25, rnd, nil)
 	assert.Equal(t, failRetry, what)
 	assert.Equal(t, 1, *j.RetryCount)
 	assert.Equal(t, 200.0, j.RetriedAt)
-	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(300), 25, rnd)
+	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(300), 25, rnd, nil)
 	assert.Equal(t, failDead, what)
+	j.RetryCount = nil
+	in := func(j *Job, count int, err error) time.Duration { return time.Duration(count+1) * time.Second }
+	what, at := recordFailure(j, "slow", assert.AnError, epochTime(300), 25, rnd, in)
+	assert.Equal(t, failRetry, what)
+	assert.Equal(t, epochTime(301), at)
+	*j.RetryCount = 5
 	require.NoError(t, j.Set("dead", false))
-	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(300), 25, rnd)
+	what, _ = recordFailure(j, "slow", assert.AnError, epochTime(300), 25, rnd, nil)
 	assert.Equal(t, failDiscard, what)
 }
 

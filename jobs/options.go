@@ -30,6 +30,7 @@ type serverOptions struct {
 	recoverInterval time.Duration
 	deadMaxJobs     int
 	processTTL      time.Duration
+	retryIn         RetryInFunc
 	deadTimeout     time.Duration
 }
 
@@ -165,3 +166,8 @@ func WithDeadSet(maxJobs int, timeout time.Duration) ServerOption {
 func WithProcessTTL(d time.Duration) ServerOption {
 	return func(o *serverOptions) { o.processTTL = d }
 }
+
+// WithRetryIn sets the delay before the retries of failed jobs (see
+// RetryInFunc); the function can switch on the job's class. Default:
+// Sidekiq's count^4 + 15 + rand(10)*(count+1) seconds.
+func WithRetryIn(fn RetryInFunc) ServerOption { return func(o *serverOptions) { o.retryIn = fn } }

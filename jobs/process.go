@@ -63,7 +63,7 @@ func (s *Server) finish(w *work, err error) {
 	s.failed++
 	j := w.job
 	now := time.Now()
-	what, at := recordFailure(j, w.queue, err, now, s.o.maxRetries, s.rnd)
+	what, at := recordFailure(j, w.queue, err, now, s.o.maxRetries, s.rnd, s.o.retryIn)
 	s.o.log.Warn("jobs: job failed", "class", j.Class, "jid", j.JID, "queue", w.queue, "err", err)
 	switch what {
 	case failDiscard:

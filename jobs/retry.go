@@ -22,6 +22,13 @@ func RetryDelay(count int, rnd *rand.Rand) time.Duration {
 	return time.Duration(secs) * time.Second
 }
 
+// RetryInFunc chooses the delay before a failed job's next try, as
+// Sidekiq's sidekiq_retry_in block: count is the job's retry_count (0
+// after the first failure). A result of zero or less keeps Sidekiq's
+// delay (RetryDelay). Unlike Sidekiq 6.4, no random jitter is added to
+// the result. It runs on the loop: it must not block.
+type RetryInFunc func(j *Job, count int, err error) time.Duration
+
 // maxErrorMessage is where Sidekiq truncates error_message.
 const maxErrorMessage = 10000
 
@@ -63,7 +70,7 @@ const (
 // recordFailure updates j as Sidekiq's JobRetry#attempt_retry does and
 // says where it goes; at is the retry time for failRetry. retry false
 // discards the job (Sidekiq 6.4 only calls the death handlers).
-func recordFailure(j *Job, queue string, err error, now time.Time, maxRetries int, rnd *rand.Rand) (failure, time.Time) {
+func recordFailure(j *Job, queue string, err error, now time.Time, maxRetries int, rnd *rand.Rand, retryIn RetryInFunc) (failure, time.Time) {
 	if r, ok := j.Retry.(bool); ok && !r {
 		return failDiscard, time.Time{}
 	}
@@ -95,6 +102,11 @@ func recordFailure(j *Job, queue string, err error, now time.Time, maxRetries in
 		}
 	}
 	if count < j.MaxRetries(maxRetries) {
+		if retryIn != nil {
+			if d := retryIn(j, count, err); d > 0 {
+				return failRetry, now.Add(d)
+			}
+		}
 		return failRetry, now.Add(RetryDelay(count, rnd))
 	}
 	var dead bool

@@ -215,3 +215,30 @@ func TestReliableFetchWakesOnAnyQueue(t *testing.T) {
 		assert.Less(t, time.Since(t0), 2*time.Second, "queue %s waited for the fetch timeout", q)
 	}
 }
+
+// A failed job comes back through the retry set and the poller.
+func TestRetryRunsAgain(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	tries := 0
+	done := make(chan *Job, 1)
+	e.server(map[string]HandlerFunc{"Twice": func(ctx context.Context, j *Job) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if tries++; tries == 1 {
+			return errors.New("first try fails")
+		}
+		done <- j
+		return nil
+	}}, WithRetryIn(func(j *Job, count int, err error) time.Duration { return 100 * time.Millisecond }))
+	j, _ := NewJob("Twice", "x")
+	jid, err := e.bc.Enqueue(context.Background(), j)
+	require.NoError(t, err)
+	got := wait(t, done, "the retry")
+	assert.Equal(t, jid, got.JID)
+	require.NotNil(t, got.RetryCount)
+	assert.Equal(t, 0, *got.RetryCount)
+	assert.Equal(t, "first try fails", got.ErrorMessage)
+	assert.NotZero(t, got.EnqueuedAt)
+	assert.EqualValues(t, 0, e.int("ZCARD", "retry"))
+}

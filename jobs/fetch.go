@@ -63,9 +63,36 @@ func (s *Server) timeoutArg() string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 }
 
-// fetchBasic is Sidekiq's BasicFetch: BRPOP queue:a queue:b ... 2, on a
-// connection of the blocking pool.
+// fetchBasic is Sidekiq's BasicFetch: an atomic pop from the first
+// non-empty queue in the fetch order. It first tries a non-blocking pop
+// of every queue in one script on the pipelined connection (so the
+// fetches of all free slots go out in one write while the queues are
+// busy), and when all are empty waits with BRPOP queue:a queue:b ... 2
+// on a connection of the blocking pool.
 func (s *Server) fetchBasic() {
+	keys := s.order.next(s.rnd)
+	basicPop.run(s.rc, keys, nil, func(v redis.Value, err error) {
+		if err != nil {
+			s.fetching--
+			s.fetchFailed(err)
+			return
+		}
+		if len(v.Elems) == 2 {
+			s.fetching--
+			s.gotBasic(v.Elems[0].Str, v.Elems[1].Str)
+			return
+		}
+		if s.quiet {
+			s.fetching--
+			s.fetched()
+			return
+		}
+		s.brpop()
+	})
+}
+
+// brpop waits for a job with BRPOP on the blocking pool.
+func (s *Server) brpop() {
 	keys := s.order.next(s.rnd)
 	args := make([]string, 0, len(keys)+2)
 	args = append(args, "BRPOP")
@@ -81,17 +108,19 @@ func (s *Server) fetchBasic() {
 			s.fetched()
 			return
 		}
-		key, raw := v.Elems[0].Str, v.Elems[1].Str
-		if s.quiet {
-			// Fetched after Shutdown began: put it back, unrun, where
-			// the next fetch takes it.
-			s.rc.Do(nil, "RPUSH", key, raw)
-			s.fetched()
-			return
-		}
-		s.begin(strings.TrimPrefix(key, "queue:"), raw)
-		s.fetched()
+		s.gotBasic(v.Elems[0].Str, v.Elems[1].Str)
 	}, args...)
+}
+
+// gotBasic runs a popped job, or after Shutdown began puts it back,
+// unrun, where the next fetch takes it.
+func (s *Server) gotBasic(key, raw string) {
+	if s.quiet {
+		s.rc.Do(s.logErr("requeue"), "RPUSH", key, raw)
+	} else {
+		s.begin(strings.TrimPrefix(key, "queue:"), raw)
+	}
+	s.fetched()
 }
 
 // fetchReliable tries every queue in order with a non-blocking LMOVE

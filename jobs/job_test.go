@@ -158,6 +158,15 @@ func FuzzJobJSON(f *testing.F) {
 		if j.UnmarshalJSON(data) != nil {
 			return
 		}
+		// What was accepted agrees with encoding/json.
+		var m map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(data, &m))
+		var class string
+		require.NoError(t, json.Unmarshal(m["class"], &class))
+		require.Equal(t, class, j.Class)
+		for k, v := range j.Extra {
+			require.Equal(t, string(m[k]), string(v), "extra %q", k)
+		}
 		out, err := j.MarshalJSON()
 		require.NoError(t, err)
 		require.True(t, json.Valid(out), "%s", out)

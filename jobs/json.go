@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // MarshalJSON writes the job as Sidekiq 6.4 does: timestamps as floats
@@ -133,38 +133,80 @@ func isArray(raw []byte) bool {
 // byte for byte. A repeated key keeps its last value.
 func (j *Job) UnmarshalJSON(data []byte) error {
 	*j = Job{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	if !json.Valid(data) {
+		return errors.New("jobs: job is not valid JSON")
+	}
+	// data is valid JSON from here on: the walk only finds the extents.
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
 		return errors.New("jobs: job is not a JSON object")
 	}
+	i = skipSpace(data, i+1)
 	hasClass := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
+	for i < len(data) && data[i] != '}' {
+		end := valueEnd(data, i)
+		var key string
+		if err := decodeString(data[i:end], &key); err != nil {
 			return fmt.Errorf("jobs: bad job JSON: %w", err)
 		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("jobs: bad job JSON at %q: %w", key, err)
-		}
+		i = skipSpace(data, end)
+		i = skipSpace(data, i+1) // the colon
+		end = valueEnd(data, i)
 		if key == "class" {
 			hasClass = true
 		}
-		if err := j.field(key, raw); err != nil {
+		if err := j.field(key, json.RawMessage(data[i:end:end])); err != nil {
 			return err
 		}
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return errors.New("jobs: bad job JSON: unterminated object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("jobs: bad job JSON: data after the object")
+		i = skipSpace(data, end)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
 	}
 	if !hasClass || j.Class == "" {
 		return errNoClass
 	}
 	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns where the JSON value starting at b[i] ends. b must be
+// valid JSON.
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of the enclosing object
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r', ':':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // field decodes one field of a job.
@@ -217,7 +259,23 @@ func decodeString(raw []byte, s *string) error {
 		*s = ""
 		return nil
 	}
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		inner := raw[1 : len(raw)-1]
+		if utf8.Valid(inner) && !hasControl(inner) {
+			*s = string(inner) // the common case: nothing to unescape
+			return nil
+		}
+	}
 	return json.Unmarshal(raw, s)
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeFloat(raw []byte, f *float64) error {
@@ -225,9 +283,14 @@ func decodeFloat(raw []byte, f *float64) error {
 		*f = 0
 		return nil
 	}
-	if err := json.Unmarshal(raw, f); err != nil {
+	if len(raw) == 0 || raw[0] == '"' || raw[0] == '{' || raw[0] == '[' || raw[0] == 't' || raw[0] == 'f' {
+		return fmt.Errorf("%.20s is not a number", raw)
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
 		return err
 	}
+	*f = v
 	if math.IsInf(*f, 0) || math.IsNaN(*f) {
 		return errors.New("not a finite number")
 	}

@@ -8,27 +8,39 @@ import (
 	"github.com/evmachine/evmachine/protocols/redis"
 )
 
-// begin decodes a fetched job and runs it on a goroutine of its own.
-// Loop-only.
+// begin runs a fetched job on a goroutine of its own, where it is also
+// decoded, so the loop only moves bytes. Loop-only.
 func (s *Server) begin(queue, raw string) {
-	j := new(Job)
-	if err := j.UnmarshalJSON([]byte(raw)); err != nil {
-		// Sidekiq sends a payload it cannot parse to the dead set.
-		s.o.log.Error("jobs: job does not parse; moving it to the dead set", "queue", queue, "err", err)
-		s.failed++
-		s.processed++
-		s.bury(raw, s.ack(queue, raw))
-		return
-	}
 	s.nextTID++
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &work{tid: s.nextTID, job: j, raw: raw, queue: queue, runAt: time.Now().Unix(), cancel: cancel}
+	w := &work{tid: s.nextTID, raw: raw, queue: queue, runAt: time.Now().Unix(), cancel: cancel}
 	s.running[w.tid] = w
 	chain := s.chain
 	go func() {
+		j := new(Job)
+		if err := j.UnmarshalJSON([]byte(raw)); err != nil {
+			s.r.NextTick(func() { s.unparsable(w, err) })
+			return
+		}
 		err := invoke(ctx, chain, j)
-		s.r.NextTick(func() { s.finish(w, err) })
+		s.r.NextTick(func() { w.job = j; s.finish(w, err) })
 	}()
+}
+
+// unparsable sends a job that does not parse to the dead set, as
+// Sidekiq does. Loop-only.
+func (s *Server) unparsable(w *work, err error) {
+	w.cancel()
+	if w.abandoned {
+		return
+	}
+	delete(s.running, w.tid)
+	s.o.log.Error("jobs: job does not parse; moving it to the dead set", "queue", w.queue, "err", err)
+	s.failed++
+	s.processed++
+	s.bury(w.raw, s.ack(w.queue, w.raw))
+	s.fill()
+	s.checkDrained()
 }
 
 // ack returns the command that removes a job from this process's working

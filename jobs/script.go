@@ -50,6 +50,14 @@ if jobs[1] then
   return jobs[1]
 end`)
 
+// basicPop pops (RPOP) the first job of the first non-empty queue list
+// in KEYS, in order, and returns {queue key, job}, or nil.
+var basicPop = newScript(`for _, q in ipairs(KEYS) do
+  local j = redis.call("rpop", q)
+  if j then return {q, j} end
+end
+return nil`)
+
 // reliablePop tries a non-blocking LMOVE from each queue list in KEYS,
 // in order, into that queue's working list (its name plus ARGV[1]); it
 // returns {queue key, job} for the first job found, or nil.

@@ -242,3 +242,13 @@ func TestRetryRunsAgain(t *testing.T) {
 	assert.NotZero(t, got.EnqueuedAt)
 	assert.EqualValues(t, 0, e.int("ZCARD", "retry"))
 }
+
+// A payload that does not parse goes to the dead set, as in Sidekiq.
+func TestUnparsableJobIsBuried(t *testing.T) {
+	e := newEnv(t)
+	e.server(nil, WithReliableFetch())
+	e.do("LPUSH", "queue:default", `{"class":`)
+	eventually(t, "the dead set", func() bool { return e.int("ZCARD", "dead") == 1 })
+	assert.Equal(t, []string{`{"class":`}, e.strings("ZRANGE", "dead", 0, -1))
+	eventually(t, "the ack", func() bool { return e.int("EXISTS", "queue:default:working:"+e.workingOwner(t)) == 0 })
+}

@@ -8,23 +8,31 @@ import (
 	"github.com/evmachine/evmachine/protocols/redis"
 )
 
-// begin runs a fetched job on a goroutine of its own, where it is also
-// decoded, so the loop only moves bytes. Loop-only.
+// begin hands a fetched job to a worker goroutine, where it is also
+// decoded, so the loop only moves bytes. There are as many workers as
+// slots, and the channel holds as many: the send never blocks.
+// Loop-only.
 func (s *Server) begin(queue, raw string) {
 	s.nextTID++
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &work{tid: s.nextTID, raw: raw, queue: queue, runAt: time.Now().Unix(), cancel: cancel}
+	w := &work{tid: s.nextTID, raw: raw, queue: queue, runAt: time.Now().Unix(), ctx: ctx, cancel: cancel}
 	s.running[w.tid] = w
-	chain := s.chain
-	go func() {
+	s.workCh <- w
+}
+
+// worker runs jobs until the channel closes (Shutdown). Long-lived
+// goroutines keep their grown stacks, which a goroutine per job would
+// grow again every time.
+func (s *Server) worker(ch <-chan *work, chain HandlerFunc) {
+	for w := range ch {
 		j := new(Job)
-		if err := j.UnmarshalJSON([]byte(raw)); err != nil {
+		if err := j.UnmarshalJSON([]byte(w.raw)); err != nil {
 			s.r.NextTick(func() { s.unparsable(w, err) })
-			return
+			continue
 		}
-		err := invoke(ctx, chain, j)
+		err := invoke(w.ctx, chain, j)
 		s.r.NextTick(func() { w.job = j; s.finish(w, err) })
-	}()
+	}
 }
 
 // unparsable sends a job that does not parse to the dead set, as

@@ -42,6 +42,7 @@ type Server struct {
 	fetching  int              // fetches in flight
 	fetchSeq  int              // fetches started, for reliable fetch's blocking queue
 	running   map[uint64]*work // by tid
+	workCh    chan *work       // to the worker goroutines
 	nextTID   uint64
 	processed int64 // since the last heartbeat
 	failed    int64
@@ -61,6 +62,7 @@ type work struct {
 	raw       string // as fetched: LREM removes exactly this
 	queue     string // the queue name it came from
 	runAt     int64
+	ctx       context.Context
 	cancel    context.CancelFunc
 	abandoned bool // Shutdown gave up on it and pushed it back
 }
@@ -119,6 +121,10 @@ func (s *Server) Start() error {
 	s.chain = s.dispatch
 	for i := len(s.mw) - 1; i >= 0; i-- {
 		s.chain = s.mw[i](s.chain)
+	}
+	s.workCh = make(chan *work, s.o.concurrency)
+	for range s.o.concurrency {
+		go s.worker(s.workCh, s.chain)
 	}
 	s.o.log.Info("jobs: starting", "identity", s.o.identity, "queues", s.o.queues,
 		"concurrency", s.o.concurrency, "reliable", s.o.reliable)

@@ -185,6 +185,9 @@ func (s *Server) afterDrain(result error) {
 func (s *Server) finishStop(result error) {
 	s.stopped = true
 	s.rc.Close()
+	if s.workCh != nil {
+		close(s.workCh) // idle workers exit; abandoned jobs' workers when their job returns
+	}
 	ws := s.waiters
 	s.waiters = nil
 	for _, w := range ws {

@@ -8,17 +8,30 @@
 // ZADD schedule <at> <json> for a job that runs later. A BlockingClient
 // does the same for ordinary Go code, on a reactor of its own.
 //
-// A Server fetches jobs with BRPOP queue:a queue:b ... 2 on connections of
-// the Redis client's blocking pool, in strict or Sidekiq's weighted random
-// queue order, and runs each on a goroutine of its own (never on the
-// loop); its result is recorded back on the loop. Failures follow
+// A Server fetches jobs as Sidekiq's BasicFetch does: an atomic pop from
+// the first non-empty queue, in strict or Sidekiq's weighted random
+// order. Each free slot (WithConcurrency, default 10) has a fetch in
+// flight: first a non-blocking pop of every queue in one Lua script on
+// the pipelined connection (so a busy queue costs one round trip per job,
+// shared by all slots), and when the queues are empty BRPOP queue:a
+// queue:b ... 2 on a connection of the Redis client's blocking pool.
+// Jobs are decoded and run on worker goroutines (one per slot), never on
+// the loop; their results are recorded back on the loop. Failures follow
 // Sidekiq's retry rules (the retry sorted set with a delay of
-// count^4 + 15 + rand(10)*(count+1) seconds, then the dead set), and a
-// poller moves due jobs from schedule and retry to their queues one at a
-// time with an atomic pop, as Sidekiq's does, so Go and Ruby pollers can
-// run side by side. The Server writes Sidekiq's heartbeat keys (processes,
-// the process hash, <identity>:workers, stat:processed, stat:failed and
-// their daily keys), so Sidekiq's Web UI and Sidekiq::ProcessSet list it.
+// count^4 + 15 + rand(10)*(count+1) seconds, or WithRetryIn's; then the
+// dead set, capped at 10,000 jobs and 6 months), and a poller moves due
+// jobs from schedule and retry to their queues one at a time with
+// Sidekiq's own atomic ZPOPBYSCORE script, so Go and Ruby pollers can
+// run side by side. The Server writes Sidekiq's heartbeat keys
+// (processes, the process hash, <identity>:workers, stat:processed,
+// stat:failed and their daily keys) every 5 s, so Sidekiq's Web UI,
+// Sidekiq::ProcessSet and Sidekiq::Workers list it and its jobs; it obeys
+// the Web UI's quiet (TSTP) and stop (TERM) buttons.
+//
+// Timestamps are Sidekiq 6's float seconds (created_at 1700000000.0,
+// always with a fraction); Sidekiq 8's integer milliseconds are not
+// written. Reliable fetch needs Redis 6.2 (LMOVE, BLMOVE); the rest
+// works with what Sidekiq 6.4 needs.
 //
 // # Reliable fetch
 //
@@ -40,8 +53,10 @@
 //
 // # Goroutines
 //
-// Client, NewServer and Server.Start belong to the reactor goroutine.
-// Handlers run on goroutines of their own and get a context that is
-// cancelled when Shutdown gives up waiting. BlockingClient's methods and
-// Server.Shutdown are for other goroutines (Shutdown waits for the loop).
+// Client, NewServer, Handle, Use, Server.Start and ShutdownAsync belong
+// to the reactor goroutine (NewServer and Start may also run before Run,
+// on the goroutine setting the reactor up). Handlers run on worker
+// goroutines and get a context that is cancelled when Shutdown gives up
+// waiting. BlockingClient's methods and Server.Shutdown are for other
+// goroutines (Shutdown waits for the loop).
 package jobs

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime/metrics"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/evmachine/evmachine/protocols/redis"
@@ -102,14 +103,18 @@ func workerJSON(w *work) string {
 }
 
 // signal obeys the Web UI's buttons: TSTP quiets the process (no more
-// fetching), TERM shuts it down with the shutdown timeout.
+// fetching; the jobs running finish), and TERM, as in Sidekiq, sends
+// SIGTERM to the process itself, whose handler (examples/jobs's) calls
+// Shutdown.
 func (s *Server) signal(sig string) {
 	s.o.log.Info("jobs: remote signal", "signal", sig)
 	switch sig {
 	case "TSTP":
 		s.quiet = true
 	case "TERM":
-		s.stop(time.Now().Add(s.o.shutdownTimeout), nil)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Signal(syscall.SIGTERM)
+		}
 	}
 }
 

@@ -174,3 +174,44 @@ func TestScheduledBothWays(t *testing.T) {
 	assert.EqualValues(t, 0, e.int("ZCARD", "schedule"))
 	require.False(t, errors.Is(err, context.Canceled))
 }
+
+// Go's and Ruby's pollers move due jobs side by side, and each job is
+// pushed once: Sidekiq's atomic pop runs on both sides.
+func TestPollersSideBySide(t *testing.T) {
+	requireSidekiq(t)
+	e := newEnv(t)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	total := make(chan struct{}, 1000)
+	e.server(map[string]HandlerFunc{"GoWorker": func(ctx context.Context, j *Job) error {
+		mu.Lock()
+		runs[j.JID]++
+		mu.Unlock()
+		total <- struct{}{}
+		return nil
+	}}, WithQueues("go"), WithPollInterval(20*time.Millisecond))
+	e.startSidekiq()
+	const n = 300
+	var js []*Job
+	for i := range n {
+		j, _ := NewJob("GoWorker", i)
+		j.Queue = "go"
+		js = append(js, j)
+	}
+	// Due in 3 s, so both pollers are running when they come due.
+	for _, j := range js {
+		_, err := e.bc.EnqueueAt(context.Background(), time.Now().Add(3*time.Second), j)
+		require.NoError(t, err)
+	}
+	for range n {
+		wait(t, total, "a scheduled job")
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate would show up now
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Len(t, runs, n)
+	for jid, c := range runs {
+		assert.Equal(t, 1, c, jid)
+	}
+	assert.EqualValues(t, 0, e.int("ZCARD", "schedule"))
+}

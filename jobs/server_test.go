@@ -252,3 +252,21 @@ func TestUnparsableJobIsBuried(t *testing.T) {
 	assert.Equal(t, []string{`{"class":`}, e.strings("ZRANGE", "dead", 0, -1))
 	eventually(t, "the ack", func() bool { return e.int("EXISTS", "queue:default:working:"+e.workingOwner(t)) == 0 })
 }
+
+// The Web UI's quiet button (TSTP in <identity>-signals) stops fetching.
+func TestRemoteQuiet(t *testing.T) {
+	e := newEnv(t)
+	rec := newRecorder()
+	s := e.server(map[string]HandlerFunc{"Q": rec.handle})
+	e.do("LPUSH", s.Identity()+"-signals", "TSTP")
+	eventually(t, "quiet", func() bool {
+		v, err := e.do("HGET", s.Identity(), "quiet").AsString()
+		return err == nil && v == "true"
+	})
+	j, _ := NewJob("Q")
+	_, err := e.bc.Enqueue(context.Background(), j)
+	require.NoError(t, err)
+	time.Sleep(500 * time.Millisecond) // the fetches in flight (200 ms) end
+	assert.EqualValues(t, 1, e.int("LLEN", "queue:default"), "a quiet process fetches nothing")
+	assert.Empty(t, rec.ch)
+}

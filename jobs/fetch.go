@@ -24,16 +24,21 @@ func (s *Server) register(then func()) {
 		then()
 		return
 	}
-	args := []any{"HSET", registry}
-	for _, k := range s.order.keys {
-		args = append(args, k+s.workingSuffix(), registryValue(s.o.identity, k))
-	}
 	s.rc.Do(func(_ redis.Value, err error) {
 		if err != nil {
 			s.o.log.Error("jobs: registering the working lists", "err", err)
 		}
 		then()
-	}, args...)
+	}, s.registerCmd()...)
+}
+
+// registerCmd is the HSET of this process's working lists.
+func (s *Server) registerCmd() []any {
+	args := []any{"HSET", registry}
+	for _, k := range s.order.keys {
+		args = append(args, k+s.workingSuffix(), registryValue(s.o.identity, k))
+	}
+	return args
 }
 
 func registryValue(identity, queueKey string) string {

@@ -72,23 +72,29 @@ func (s *Server) beat(then func()) {
 			s.rttUS = time.Since(sent).Microseconds()
 		}
 	}, cmds...)
+	cmds = [][]any{
+		{"SADD", "processes", id},
+		{"EXISTS", id},
+		{"HSET", id, "info", s.info(), "busy", len(s.running), "beat", FormatFloat(epoch(time.Now())),
+			"rtt_us", s.rttUS, "quiet", strconv.FormatBool(s.quiet), "rss", rssKB()},
+		{"EXPIRE", id, s.ttlSeconds()},
+		{"RPOP", id + "-signals"},
+	}
+	if s.o.reliable && !s.stopping {
+		// Registered again on every beat, so a Redis that lost it (a
+		// restart without persistence, a failover) learns it again.
+		cmds = append(cmds, s.registerCmd())
+	}
 	s.rc.Tx(func(vs []redis.Value, err error) {
 		if err != nil {
 			s.o.log.Error("jobs: heartbeat", "err", err)
-		} else if len(vs) == 5 && !vs[4].IsNull() {
+		} else if len(vs) >= 5 && !vs[4].IsNull() {
 			s.signal(vs[4].Str)
 		}
 		if then != nil {
 			then()
 		}
-	},
-		[]any{"SADD", "processes", id},
-		[]any{"EXISTS", id},
-		[]any{"HSET", id, "info", s.info(), "busy", len(s.running), "beat", FormatFloat(epoch(time.Now())),
-			"rtt_us", s.rttUS, "quiet", strconv.FormatBool(s.quiet), "rss", rssKB()},
-		[]any{"EXPIRE", id, s.ttlSeconds()},
-		[]any{"RPOP", id + "-signals"},
-	)
+	}, cmds...)
 }
 
 // workerJSON is one entry of the :workers hash, as Sidekiq's processor

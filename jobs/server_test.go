@@ -270,3 +270,26 @@ func TestRemoteQuiet(t *testing.T) {
 	assert.EqualValues(t, 1, e.int("LLEN", "queue:default"), "a quiet process fetches nothing")
 	assert.Empty(t, rec.ch)
 }
+
+// A Server rides out a Redis restart: fetches fail and back off, the
+// client reconnects, and jobs run again.
+func TestServerSurvivesRedisRestart(t *testing.T) {
+	e := newEnv(t)
+	rec := newRecorder()
+	e.server(map[string]HandlerFunc{"R": rec.handle}, WithReliableFetch())
+	j, _ := NewJob("R", 1)
+	_, err := e.bc.Enqueue(context.Background(), j)
+	require.NoError(t, err)
+	wait(t, rec.ch, "the first job")
+	e.srv.Kill()
+	time.Sleep(300 * time.Millisecond)
+	e.srv.Restart()
+	j2, _ := NewJob("R", 2)
+	jid, err := e.bc.Enqueue(context.Background(), j2)
+	require.NoError(t, err)
+	got := wait(t, rec.ch, "a job after the restart")
+	assert.Equal(t, jid, got.JID)
+	eventually(t, "the heartbeat and the working list's registration back", func() bool {
+		return e.int("SCARD", "processes") == 1 && e.int("HLEN", registry) == 1
+	})
+}

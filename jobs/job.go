@@ -21,7 +21,7 @@ type Job struct {
 	Args       json.RawMessage // a JSON array; "[]" when empty
 	JID        string          // 24 hex chars; set by Enqueue if empty
 	Queue      string          // "default" if empty
-	Retry      any             // true (the default, for nil), false, or an int count
+	Retry      any             // true (the default, for nil), false, or a count (int; decoded as int)
 	CreatedAt  float64         // epoch seconds; set by Enqueue if zero
 	EnqueuedAt float64         // epoch seconds; set when pushed onto a queue
 
@@ -127,6 +127,10 @@ func (j *Job) MaxRetries(def int) int {
 		return 0
 	case int:
 		return max(r, 0)
+	case int64:
+		return int(max(r, 0))
+	case int32:
+		return int(max(r, 0))
 	case float64:
 		return max(int(r), 0)
 	}

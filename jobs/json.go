@@ -32,6 +32,10 @@ func (j *Job) appendJSON(b []byte) ([]byte, error) {
 		b = strconv.AppendBool(b, r)
 	case int:
 		b = strconv.AppendInt(b, int64(r), 10)
+	case int64:
+		b = strconv.AppendInt(b, r, 10)
+	case int32:
+		b = strconv.AppendInt(b, int64(r), 10)
 	case float64:
 		b = strconv.AppendInt(b, int64(r), 10)
 	default:

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/evmachine/evmachine/protocols/redis"
 )
 
 func TestEnqueueWireFormat(t *testing.T) {
@@ -292,4 +294,45 @@ func TestServerSurvivesRedisRestart(t *testing.T) {
 	eventually(t, "the heartbeat and the working list's registration back", func() bool {
 		return e.int("SCARD", "processes") == 1 && e.int("HLEN", registry) == 1
 	})
+}
+
+// Client's callbacks run on the loop, later, never inside the call; bad
+// jobs fail without a command sent.
+func TestClientOnTheLoop(t *testing.T) {
+	e := newEnv(t)
+	type res struct {
+		jids   []string
+		err    error
+		inCall bool
+	}
+	ch := make(chan res, 3)
+	e.onLoop(func() {
+		rc, err := redis.Dial(e.r, e.srv.Addr)
+		require.NoError(t, err)
+		c := NewClient(rc)
+		calling := true
+		c.Enqueue(&Job{}, func(jid string, err error) { ch <- res{[]string{jid}, err, calling} })
+		c.Enqueue(&Job{Class: "A", Args: json.RawMessage(`{"x":1}`)}, func(jid string, err error) { ch <- res{[]string{jid}, err, calling} })
+		a, _ := NewJob("A")
+		b, _ := NewJob("B")
+		b.Queue = "other"
+		c.EnqueueBulk([]*Job{a, b}, func(jids []string, err error) {
+			ch <- res{jids, err, calling}
+			rc.Close()
+		})
+		calling = false
+	})
+	r1 := wait(t, ch, "the first callback")
+	assert.ErrorIs(t, r1.err, errNoClass)
+	r2 := wait(t, ch, "the second callback")
+	assert.Error(t, r2.err)
+	r3 := wait(t, ch, "the bulk callback")
+	require.NoError(t, r3.err)
+	assert.Len(t, r3.jids, 2)
+	for _, r := range []res{r1, r2, r3} {
+		assert.False(t, r.inCall)
+	}
+	assert.ElementsMatch(t, []string{"default", "other"}, e.strings("SMEMBERS", "queues"))
+	assert.EqualValues(t, 1, e.int("LLEN", "queue:other"))
+	assert.EqualValues(t, 1, e.int("LLEN", "queue:default"))
 }

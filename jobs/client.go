@@ -33,6 +33,7 @@ func (c *Client) prepare(j *Job, now float64) error {
 	if j.Queue == "" {
 		j.Queue = "default"
 	}
+	syncActiveJobQueue(j)
 	if j.Retry == nil {
 		j.Retry = true
 	}

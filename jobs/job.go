@@ -54,9 +54,20 @@ func NewJob(class string, args ...any) (*Job, error) {
 // Bind unmarshals the job's arguments into ptrs, one pointer per
 // argument in order (as json.Unmarshal). Fewer pointers than arguments is
 // fine; more is an error.
+//
+// For an ActiveJob (class ActiveJobWrapper), Bind unmarshals the
+// ActiveJob's arguments instead of Sidekiq's one wrapper argument.
 func (j *Job) Bind(ptrs ...any) error {
+	args := j.argsOrEmpty()
+	if j.Class == ActiveJobWrapper {
+		aj, err := j.ActiveJob()
+		if err != nil {
+			return err
+		}
+		args = aj.Arguments
+	}
 	var raw []json.RawMessage
-	if err := json.Unmarshal(j.argsOrEmpty(), &raw); err != nil {
+	if err := json.Unmarshal(args, &raw); err != nil {
 		return fmt.Errorf("jobs: args of %s are not a JSON array: %w", j.Class, err)
 	}
 	if len(ptrs) > len(raw) {

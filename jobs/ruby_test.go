@@ -70,6 +70,16 @@ Sidekiq.configure_server do |c|
   c.redis = { url: ENV.fetch("REDIS_URL") }
 end
 Sidekiq.options[:poll_interval_average] = 1
+if ENV["WITH_ACTIVEJOB"]
+  require "active_job"
+  require "active_job/queue_adapters/sidekiq_adapter"
+  ActiveJob::Base.queue_adapter = :sidekiq
+  class RubyActiveJob < ActiveJob::Base
+    def perform(*args)
+      Sidekiq.redis { |r| r.rpush("ruby:activejob", Sidekiq.dump_json(args)) }
+    end
+  end
+end
 class RubyWorker
   include Sidekiq::Worker
   def perform(*args)
@@ -88,6 +98,9 @@ func (e *env) startSidekiq() {
 	cmd := exec.Command(sidekiqBin(e.t), "-r", file, "-q", "default", "-c", "2")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+e.srv.Addr+"/0")
+	if exec.Command("ruby", "-ractive_job", "-e", "1").Run() == nil {
+		cmd.Env = append(cmd.Env, "WITH_ACTIVEJOB=1")
+	}
 	var log nettest.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	require.NoError(e.t, cmd.Start())

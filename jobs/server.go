@@ -92,14 +92,27 @@ func NewServer(r *reactor.Reactor, redisAddr string, opts ...ServerOption) (*Ser
 	}, nil
 }
 
-// Handle sets the handler of jobs whose class is class. Call it before
+// Handle sets the handler of jobs whose class is class (or, for Rails'
+// ActiveJob jobs, whose wrapped ActiveJob class is class). Call it before
 // Start. A job whose class has no handler fails (and is retried), as in
 // Sidekiq when the class does not exist. Loop-only.
-func (s *Server) Handle(class string, fn HandlerFunc) { s.handlers[class] = fn }
+func (s *Server) Handle(class string, fn HandlerFunc) {
+	if s.started {
+		s.o.log.Error("jobs: Handle after Start is ignored", "class", class)
+		return
+	}
+	s.handlers[class] = fn
+}
 
 // Use adds middleware around every handler. Call it before Start.
 // Loop-only.
-func (s *Server) Use(mw ...Middleware) { s.mw = append(s.mw, mw...) }
+func (s *Server) Use(mw ...Middleware) {
+	if s.started {
+		s.o.log.Error("jobs: Use after Start is ignored")
+		return
+	}
+	s.mw = append(s.mw, mw...)
+}
 
 // Identity returns the process identity written in the heartbeat keys.
 // Any goroutine.
@@ -149,9 +162,19 @@ func (s *Server) Start() error {
 }
 
 // dispatch is the innermost handler: the class's own.
+// An ActiveJob runs with the handler of its wrapped class, unless the
+// wrapper class itself has one.
 func (s *Server) dispatch(ctx context.Context, j *Job) error {
 	h, ok := s.handlers[j.Class]
+	if !ok && j.Class == ActiveJobWrapper {
+		if w := j.Wrapped(); w != "" {
+			h, ok = s.handlers[w]
+		}
+	}
 	if !ok {
+		if w := j.Wrapped(); w != "" {
+			return &UnknownClassError{Class: w}
+		}
 		return &UnknownClassError{Class: j.Class}
 	}
 	return h(ctx, j)

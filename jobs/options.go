@@ -31,6 +31,7 @@ type serverOptions struct {
 	deadMaxJobs     int
 	processTTL      time.Duration
 	retryIn         RetryInFunc
+	redisGrace      time.Duration // how long Shutdown waits for an unanswering Redis
 	deadTimeout     time.Duration
 }
 
@@ -48,6 +49,7 @@ func defaultServerOptions() serverOptions {
 		recoverInterval: 30 * time.Second,
 		deadMaxJobs:     10000,
 		processTTL:      60 * time.Second,
+		redisGrace:      10 * time.Second,
 		deadTimeout:     180 * 24 * time.Hour,
 	}
 }

@@ -336,3 +336,18 @@ func TestClientOnTheLoop(t *testing.T) {
 	assert.EqualValues(t, 1, e.int("LLEN", "queue:other"))
 	assert.EqualValues(t, 1, e.int("LLEN", "queue:default"))
 }
+
+// Shutdown ends even when Redis is gone.
+func TestShutdownWithoutRedis(t *testing.T) {
+	e := newEnv(t)
+	s := e.server(nil, WithShutdownTimeout(100*time.Millisecond),
+		func(o *serverOptions) { o.redisGrace = 500 * time.Millisecond })
+	time.Sleep(100 * time.Millisecond)
+	e.srv.Kill()
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	err := s.Shutdown(ctx)
+	if err != nil {
+		assert.ErrorIs(t, err, ErrRedisGone)
+	}
+}

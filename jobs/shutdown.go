@@ -92,6 +92,10 @@ func (s *Server) ShutdownAsync(done func(error)) {
 	s.stop(time.Now().Add(s.o.shutdownTimeout), done)
 }
 
+// ErrRedisGone is Shutdown's error when Redis did not answer its last
+// commands (the requeue of unfinished jobs among them) in time.
+var ErrRedisGone = errors.New("jobs: shutdown: Redis did not answer; unfinished jobs may not have been pushed back")
+
 // ErrShutdownTimeout is Shutdown's error when running jobs did not finish
 // in time and were pushed back onto their queues (their contexts are
 // cancelled; their results, when they come, are ignored).
@@ -122,6 +126,14 @@ func (s *Server) stop(deadline time.Time, done func(error)) {
 		return
 	}
 	s.o.log.Info("jobs: shutting down", "running", len(s.running))
+	// With Redis unreachable the last commands could wait for the
+	// client's reconnects; past this bound the Server stops without them.
+	s.r.AddTimer(max(time.Until(deadline), 0)+s.o.fetchTimeout+s.o.redisGrace, func() {
+		if !s.stopped {
+			s.o.log.Error("jobs: Redis did not answer during shutdown; stopping without it")
+			s.finishStop(ErrRedisGone)
+		}
+	})
 	s.drained = func() {
 		if s.abandonTimer != nil {
 			s.abandonTimer.Cancel()
@@ -183,6 +195,9 @@ func (s *Server) afterDrain(result error) {
 }
 
 func (s *Server) finishStop(result error) {
+	if s.stopped {
+		return
+	}
 	s.stopped = true
 	s.rc.Close()
 	if s.workCh != nil {

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -57,8 +56,6 @@ func (b *BlockingClient) call(ctx context.Context, fn func(finish func(error))) 
 		return errClosed
 	}
 }
-
-var errClosed = errors.New("jobs: BlockingClient is closed")
 
 // Enqueue is Client.Enqueue, waiting for Redis's answer. Any goroutine.
 func (b *BlockingClient) Enqueue(ctx context.Context, j *Job) (string, error) {

@@ -28,6 +28,10 @@
 // Sidekiq::ProcessSet and Sidekiq::Workers list it and its jobs; it obeys
 // the Web UI's quiet (TSTP) and stop (TERM) buttons.
 //
+// Rails' ActiveJob jobs (class ActiveJobWrapper, the job's class in
+// "wrapped") run on the handler of their ActiveJob class, and Bind binds
+// their ActiveJob arguments; NewActiveJob makes one for Rails to run.
+//
 // Timestamps are Sidekiq 6's float seconds (created_at 1700000000.0,
 // always with a fraction); Sidekiq 8's integer milliseconds are not
 // written. Reliable fetch needs Redis 6.2 (LMOVE, BLMOVE); the rest

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -178,7 +177,5 @@ func AppendFloat(dst []byte, f float64) []byte {
 
 // FormatFloat is AppendFloat to a string.
 func FormatFloat(f float64) string { return string(AppendFloat(nil, f)) }
-
-var errNoClass = errors.New("jobs: job has no class")
 
 func sortStrings(s []string) { slices.Sort(s) }

@@ -32,23 +32,6 @@ type RetryInFunc func(j *Job, count int, err error) time.Duration
 // maxErrorMessage is where Sidekiq truncates error_message.
 const maxErrorMessage = 10000
 
-// ErrorClasser is an error that names its class for Sidekiq's
-// error_class field (the Web UI shows it); other errors are named by
-// their Go type.
-type ErrorClasser interface{ ErrorClass() string }
-
-// PanicError is the failure of a handler that panicked: its value and
-// the stack of the handler's goroutine.
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
-
-// ErrorClass returns "Panic".
-func (e *PanicError) ErrorClass() string { return "Panic" }
-
 // errorClass names err for error_class.
 func errorClass(err error) string {
 	var ec ErrorClasser

@@ -180,14 +180,6 @@ func (s *Server) dispatch(ctx context.Context, j *Job) error {
 	return h(ctx, j)
 }
 
-// UnknownClassError is the failure of a job whose class has no handler.
-type UnknownClassError struct{ Class string }
-
-func (e *UnknownClassError) Error() string { return "jobs: no handler for class " + e.Class }
-
-// ErrorClass returns "NameError", as Ruby names a missing class.
-func (e *UnknownClassError) ErrorClass() string { return "NameError" }
-
 // tidString names a job's thread for the :workers hash, in base 36 as
 // Sidekiq's tid.
 func tidString(tid uint64) string { return strconv.FormatUint(tid, 36) }

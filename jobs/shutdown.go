@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/evmachine/evmachine/protocols/redis"
@@ -91,15 +90,6 @@ func (s *Server) giveUp() {
 func (s *Server) ShutdownAsync(done func(error)) {
 	s.stop(time.Now().Add(s.o.shutdownTimeout), done)
 }
-
-// ErrRedisGone is Shutdown's error when Redis did not answer its last
-// commands (the requeue of unfinished jobs among them) in time.
-var ErrRedisGone = errors.New("jobs: shutdown: Redis did not answer; unfinished jobs may not have been pushed back")
-
-// ErrShutdownTimeout is Shutdown's error when running jobs did not finish
-// in time and were pushed back onto their queues (their contexts are
-// cancelled; their results, when they come, are ignored).
-var ErrShutdownTimeout = errors.New("jobs: shutdown timeout: unfinished jobs were pushed back onto their queues")
 
 // stop is the shutdown sequence, on the loop. Every caller's done runs
 // once it is over.

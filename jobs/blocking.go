@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -39,39 +41,60 @@ func DialBlocking(addr string, opts ...redis.Option) (*BlockingClient, error) {
 	return b, nil
 }
 
-// call runs fn on the loop; fn calls back with finish, whose error call
-// returns, unless ctx ends first.
-func (b *BlockingClient) call(ctx context.Context, fn func(finish func(error))) error {
+// result is what a call brings back from the loop.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// call runs fn on the loop and returns what fn passes to finish, unless
+// ctx ends first. Results travel by channel only, so a call that ctx cut
+// short shares nothing with the loop that still runs it.
+func call[T any](b *BlockingClient, ctx context.Context, fn func(finish func(T, error))) (T, error) {
+	var zero T
 	if b.closed.Load() {
-		return errClosed
+		return zero, errClosed
 	}
-	ch := make(chan error, 1)
-	b.r.NextTick(func() { fn(func(err error) { ch <- err }) })
+	ch := make(chan result[T], 1)
+	b.r.NextTick(func() { fn(func(v T, err error) { ch <- result[T]{v, err} }) })
 	select {
-	case err := <-ch:
-		return err
+	case r := <-ch:
+		return r.v, r.err
 	case <-ctx.Done():
-		return ctx.Err()
+		return zero, ctx.Err()
 	case <-b.stopped:
-		return errClosed
+		return zero, errClosed
 	}
 }
 
-// Enqueue is Client.Enqueue, waiting for Redis's answer. Any goroutine.
+// clone copies a job for the loop to fill in, so the caller's job is
+// written (by copying back) only when the call succeeds.
+func clone(j *Job) *Job {
+	c := *j
+	c.Extra = maps.Clone(j.Extra)
+	c.order = slices.Clone(j.order)
+	return &c
+}
+
+// Enqueue is Client.Enqueue, waiting for Redis's answer; on success j
+// holds what Enqueue filled in (jid, queue, timestamps). Any goroutine.
 func (b *BlockingClient) Enqueue(ctx context.Context, j *Job) (string, error) {
-	var jid string
-	err := b.call(ctx, func(finish func(error)) {
-		b.c.Enqueue(j, func(id string, err error) { jid = id; finish(err) })
-	})
+	jc := clone(j)
+	jid, err := call(b, ctx, func(finish func(string, error)) { b.c.Enqueue(jc, finish) })
+	if err == nil {
+		*j = *jc
+	}
 	return jid, err
 }
 
-// EnqueueAt is Client.EnqueueAt, waiting for Redis's answer. Any goroutine.
+// EnqueueAt is Client.EnqueueAt, waiting for Redis's answer; on success
+// j holds what it filled in. Any goroutine.
 func (b *BlockingClient) EnqueueAt(ctx context.Context, at time.Time, j *Job) (string, error) {
-	var jid string
-	err := b.call(ctx, func(finish func(error)) {
-		b.c.EnqueueAt(at, j, func(id string, err error) { jid = id; finish(err) })
-	})
+	jc := clone(j)
+	jid, err := call(b, ctx, func(finish func(string, error)) { b.c.EnqueueAt(at, jc, finish) })
+	if err == nil {
+		*j = *jc
+	}
 	return jid, err
 }
 
@@ -80,24 +103,26 @@ func (b *BlockingClient) EnqueueIn(ctx context.Context, d time.Duration, j *Job)
 	return b.EnqueueAt(ctx, time.Now().Add(d), j)
 }
 
-// EnqueueBulk is Client.EnqueueBulk, waiting for Redis's answer. Any
-// goroutine.
+// EnqueueBulk is Client.EnqueueBulk, waiting for Redis's answer; on
+// success the jobs hold what it filled in. Any goroutine.
 func (b *BlockingClient) EnqueueBulk(ctx context.Context, js []*Job) ([]string, error) {
-	var jids []string
-	err := b.call(ctx, func(finish func(error)) {
-		b.c.EnqueueBulk(js, func(ids []string, err error) { jids = ids; finish(err) })
-	})
+	cs := make([]*Job, len(js))
+	for i, j := range js {
+		cs[i] = clone(j)
+	}
+	jids, err := call(b, ctx, func(finish func([]string, error)) { b.c.EnqueueBulk(cs, finish) })
+	if err == nil {
+		for i, j := range js {
+			*j = *cs[i]
+		}
+	}
 	return jids, err
 }
 
 // Do runs any Redis command on the client's loop and returns its reply.
 // Any goroutine.
 func (b *BlockingClient) Do(ctx context.Context, args ...any) (redis.Value, error) {
-	var v redis.Value
-	err := b.call(ctx, func(finish func(error)) {
-		b.rc.Do(func(val redis.Value, err error) { v = val; finish(err) }, args...)
-	})
-	return v, err
+	return call(b, ctx, func(finish func(redis.Value, error)) { b.rc.Do(finish, args...) })
 }
 
 // Close closes the Redis client and stops the reactor. Any goroutine

@@ -34,6 +34,8 @@ func DialBlocking(addr string, opts ...redis.Option) (*BlockingClient, error) {
 	b := &BlockingClient{r: r, stopped: make(chan struct{})}
 	rc, err := redis.Dial(r, addr, opts...) // before Run, on this goroutine
 	if err != nil {
+		r.Stop()
+		_ = r.Run() // returns at once, releasing the poller
 		return nil, err
 	}
 	b.rc, b.c = rc, NewClient(rc)

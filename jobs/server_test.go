@@ -351,3 +351,8 @@ func TestShutdownWithoutRedis(t *testing.T) {
 		assert.ErrorIs(t, err, ErrRedisGone)
 	}
 }
+
+func TestDialBlockingBadAddress(t *testing.T) {
+	_, err := DialBlocking("")
+	assert.Error(t, err)
+}

@@ -154,8 +154,9 @@ func WithFetchTimeout(d time.Duration) ServerOption {
 	return func(o *serverOptions) { o.fetchTimeout = d }
 }
 
-// WithDeadSet sets the dead set's caps: at most maxJobs jobs, none older
-// than timeout. Default 10,000 and 180 days, as Sidekiq.
+// WithDeadSet sets the dead set's caps: at most maxJobs jobs (the newest),
+// none older than timeout, trimmed at every addition. Default 10,000 and
+// 180 days, as Sidekiq (whose trim keeps one job fewer than its cap).
 func WithDeadSet(maxJobs int, timeout time.Duration) ServerOption {
 	return func(o *serverOptions) { o.deadMaxJobs, o.deadTimeout = maxJobs, timeout }
 }

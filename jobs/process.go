@@ -118,7 +118,7 @@ func (s *Server) bury(payload string, ack []any) {
 	cmds := [][]any{
 		{"ZADD", "dead", scoreString(now), payload},
 		{"ZREMRANGEBYSCORE", "dead", "-inf", scoreString(now.Add(-s.o.deadTimeout))},
-		{"ZREMRANGEBYRANK", "dead", 0, -s.o.deadMaxJobs},
+		{"ZREMRANGEBYRANK", "dead", 0, -(s.o.deadMaxJobs + 1)}, // keeps deadMaxJobs (Sidekiq 6.4 keeps one fewer)
 	}
 	if ack != nil {
 		cmds = append(cmds, ack)

@@ -356,3 +356,28 @@ func TestDialBlockingBadAddress(t *testing.T) {
 	_, err := DialBlocking("")
 	assert.Error(t, err)
 }
+
+// The dead set keeps at most its cap, newest first, as Sidekiq's
+// DeadSet#kill trims it.
+func TestDeadSetCap(t *testing.T) {
+	e := newEnv(t)
+	e.server(map[string]HandlerFunc{"Dies": func(ctx context.Context, j *Job) error { return errors.New("no") }},
+		WithDeadSet(2, time.Hour), WithConcurrency(1))
+	for i := range 3 {
+		j, _ := NewJob("Dies", i)
+		j.Retry = 0
+		_, err := e.bc.Enqueue(context.Background(), j)
+		require.NoError(t, err)
+		eventually(t, "the dead job", func() bool { return deadCount(e) == min(i+1, 2) && e.int("GET", "stat:failed") == int64(i+1) })
+		time.Sleep(5 * time.Millisecond) // distinct scores
+	}
+	dead := e.zrange("dead")
+	require.Len(t, dead, 2)
+	var first, second Job
+	require.NoError(t, first.UnmarshalJSON([]byte(dead[0].json)))
+	require.NoError(t, second.UnmarshalJSON([]byte(dead[1].json)))
+	assert.JSONEq(t, `[1]`, string(first.Args))
+	assert.JSONEq(t, `[2]`, string(second.Args))
+}
+
+func deadCount(e *env) int { return int(e.int("ZCARD", "dead")) }

@@ -18,11 +18,20 @@ const registry = "evmachine:working"
 func (s *Server) workingSuffix() string { return ":working:" + s.o.identity }
 
 // register records this process's working lists in the registry, so that
-// a live process can recover them if this one dies. Loop-only.
+// a live process can recover them if this one dies. Jobs already in them
+// are the leftovers of an earlier life of the same identity
+// (WithIdentity): they go back to their queues first. Loop-only.
 func (s *Server) register(then func()) {
 	if !s.o.reliable {
 		then()
 		return
+	}
+	for _, k := range s.order.keys {
+		s.requeue(k+s.workingSuffix(), s.o.identity, k, false, func(n int64) {
+			if n > 0 {
+				s.o.log.Warn("jobs: pushed back the jobs an earlier process of this identity left", "queue", k, "jobs", n)
+			}
+		})
 	}
 	s.rc.Do(func(_ redis.Value, err error) {
 		if err != nil {

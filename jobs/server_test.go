@@ -381,3 +381,18 @@ func TestDeadSetCap(t *testing.T) {
 }
 
 func deadCount(e *env) int { return int(e.int("ZCARD", "dead")) }
+
+// A process that comes back with the same identity (WithIdentity) runs
+// the jobs its earlier life left in its working list.
+func TestSameIdentityRecoversItsOwnList(t *testing.T) {
+	e := newEnv(t)
+	j, _ := NewJob("R", "left")
+	b, err := j.MarshalJSON()
+	require.NoError(t, err)
+	e.do("LPUSH", "queue:default:working:me:1:abc", b)
+	e.do("HSET", registry, "queue:default:working:me:1:abc", registryValue("me:1:abc", "queue:default"))
+	rec := newRecorder()
+	e.server(map[string]HandlerFunc{"R": rec.handle}, WithReliableFetch(), WithIdentity("me:1:abc"))
+	got := wait(t, rec.ch, "the left-over job")
+	assert.JSONEq(t, `["left"]`, string(got.Args))
+}

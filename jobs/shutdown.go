@@ -153,7 +153,7 @@ func (s *Server) abandon() {
 		}
 	}
 	clear(s.running)
-	s.o.log.Warn("jobs: shutdown timeout; pushed unfinished jobs back", "jobs", n)
+	s.o.log.Warn("jobs: stopped waiting for the running jobs; pushed them back", "jobs", n)
 	s.drained = func() { s.afterDrain(ErrShutdownTimeout) }
 	s.checkDrained()
 }

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/evmachine/evmachine/jobs"
@@ -50,14 +53,38 @@ func work(ctx context.Context, args []string, log *slog.Logger) error {
 	stopped := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		log.Info("stopping: waiting for running jobs", "timeout", *timeout)
-		stopped <- s.Shutdown(context.Background())
+		stopped <- shutdown(s, log, *timeout)
 		r.Stop()
 	}()
 	if err := r.Run(); err != nil {
 		return err
 	}
 	return <-stopped
+}
+
+// shutdown stops the worker gracefully; a second SIGINT or SIGTERM cuts
+// the wait short (the running jobs are pushed back at once).
+func shutdown(s *jobs.Server, log *slog.Logger, timeout time.Duration) error {
+	log.Info("stopping: waiting for running jobs", "timeout", timeout)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-sigs:
+			log.Warn("second signal: pushing the running jobs back now")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := s.Shutdown(ctx)
+	if errors.Is(err, context.Canceled) || errors.Is(err, jobs.ErrShutdownTimeout) {
+		log.Warn("stopped with unfinished jobs pushed back onto their queues", "err", err)
+		return nil
+	}
+	return err
 }
 
 // queueOptions parses -queues: "a,b" is strict, "a:3,b:1" weighted.

@@ -215,3 +215,46 @@ func TestPollersSideBySide(t *testing.T) {
 	}
 	assert.EqualValues(t, 0, e.int("ZCARD", "schedule"))
 }
+
+// Sidekiq's own Web UI (the Rack app, rendered through Rack::MockRequest)
+// shows the Go process busy with its job, the Go failure in Retries and
+// the stats on the dashboard.
+func TestSidekiqWebUIShowsGoWorker(t *testing.T) {
+	requireSidekiq(t)
+	e := newEnv(t)
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	s := e.server(map[string]HandlerFunc{
+		"SlowGoJob": func(ctx context.Context, j *Job) error {
+			started <- struct{}{}
+			<-release
+			return nil
+		},
+		"FlakyGoJob": func(ctx context.Context, j *Job) error { return errors.New("flaky go failure") },
+	}, WithProcessTag("go-web-tag"))
+	defer close(release)
+	for _, class := range []string{"FlakyGoJob", "SlowGoJob"} {
+		j, _ := NewJob(class, "x")
+		_, err := e.bc.Enqueue(context.Background(), j)
+		require.NoError(t, err)
+	}
+	wait(t, started, "the slow job")
+	eventually(t, "the retry", func() bool { return e.int("ZCARD", "retry") == 1 })
+	page := func(path string) string {
+		return e.ruby(`require "sidekiq/web"; require "rack/mock"
+res = Rack::MockRequest.new(Sidekiq::Web).get("` + path + `", "rack.session" => {})
+raise "status #{res.status}" unless res.status == 200
+puts res.body`)
+	}
+	var busy string
+	eventually(t, "the Busy page to show the job", func() bool {
+		busy = page("/busy")
+		return strings.Contains(busy, "SlowGoJob")
+	})
+	assert.Contains(t, busy, s.Identity())
+	assert.Contains(t, busy, "go-web-tag")
+	retries := page("/retries")
+	assert.Contains(t, retries, "FlakyGoJob")
+	assert.Contains(t, retries, "flaky go failure")
+	assert.Contains(t, page("/"), "Processed")
+}

@@ -26,19 +26,25 @@ func (s *Server) register(then func()) {
 		then()
 		return
 	}
+	// The HSET waits for the requeues, whose scripts may be sent twice
+	// (EVALSHA, then EVAL after NOSCRIPT): their HDEL must come first.
+	left := len(s.order.keys)
 	for _, k := range s.order.keys {
 		s.requeue(k+s.workingSuffix(), s.o.identity, k, false, func(n int64) {
 			if n > 0 {
 				s.o.log.Warn("jobs: pushed back the jobs an earlier process of this identity left", "queue", k, "jobs", n)
 			}
+			if left--; left > 0 {
+				return
+			}
+			s.rc.Do(func(_ redis.Value, err error) {
+				if err != nil {
+					s.o.log.Error("jobs: registering the working lists", "err", err)
+				}
+				then()
+			}, s.registerCmd()...)
 		})
 	}
-	s.rc.Do(func(_ redis.Value, err error) {
-		if err != nil {
-			s.o.log.Error("jobs: registering the working lists", "err", err)
-		}
-		then()
-	}, s.registerCmd()...)
 }
 
 // registerCmd is the HSET of this process's working lists.

@@ -258,3 +258,25 @@ puts res.body`)
 	assert.Contains(t, retries, "flaky go failure")
 	assert.Contains(t, page("/"), "Processed")
 }
+
+// A Go panic's stack, stored as Sidekiq stores error_backtrace (Base64 of
+// zlib-deflated JSON), reads back in Ruby as an array of lines.
+func TestErrorBacktraceReadsInRuby(t *testing.T) {
+	requireSidekiq(t)
+	e := newEnv(t)
+	e.server(map[string]HandlerFunc{"Panicky": func(ctx context.Context, j *Job) error { panic("go panic") }})
+	j, _ := NewJob("Panicky")
+	require.NoError(t, j.Set("backtrace", 5))
+	_, err := e.bc.Enqueue(context.Background(), j)
+	require.NoError(t, err)
+	eventually(t, "the retry", func() bool { return e.int("ZCARD", "retry") == 1 })
+	out := e.ruby(`j = Sidekiq::RetrySet.new.first; puts JSON.dump({"class" => j["error_class"], "bt" => j.error_backtrace})`)
+	var got struct {
+		Class string   `json:"class"`
+		BT    []string `json:"bt"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, "Panic", got.Class)
+	require.Len(t, got.BT, 5)
+	assert.Contains(t, strings.Join(got.BT, "\n"), "goroutine")
+}

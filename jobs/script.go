@@ -82,3 +82,14 @@ while redis.call("lmove", KEYS[2], KEYS[3], "left", "right") do
 end
 redis.call("hdel", KEYS[4], ARGV[1])
 return n`)
+
+// scripts are every script of the package, loaded at Start so that the
+// first calls need no NOSCRIPT round trip.
+var scripts = []*script{zpopByScore, basicPop, reliablePop, requeueWorking}
+
+// loadScripts sends SCRIPT LOAD for every script. Loop-only.
+func loadScripts(rc *redis.Client) {
+	for _, sc := range scripts {
+		rc.Do(nil, "SCRIPT", "LOAD", sc.src)
+	}
+}

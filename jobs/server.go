@@ -141,6 +141,7 @@ func (s *Server) Start() error {
 	}
 	s.o.log.Info("jobs: starting", "identity", s.o.identity, "queues", s.o.queues,
 		"concurrency", s.o.concurrency, "reliable", s.o.reliable)
+	loadScripts(s.rc)
 	s.beat(func() {
 		if s.stopping {
 			return

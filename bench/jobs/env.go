@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/evmachine/evmachine/bench/internal/childproc"
+	"github.com/evmachine/evmachine/bench/internal/procfs"
+)
+
+//go:embed ruby/noop_job.rb
+var noopJobRB []byte
+
+//go:embed ruby/enqueue.rb
+var enqueueRB []byte
+
+// The two workers' queues.
+const (
+	goQueue   = "go"
+	rubyQueue = "ruby"
+	enqQueue  = "enqueued"
+	staging   = "bench:staging"
+)
+
+// worker is a worker process that drains a queue.
+type worker struct {
+	name  string // "evmachine jobs" or "Sidekiq 6.4"
+	queue string
+	jobs  int // per round
+	proc  *childproc.Proc
+}
+
+// env is what every round uses: redis-server, the two workers, a control
+// client.
+type env struct {
+	log      *slog.Logger
+	s        settings
+	dir      string
+	redis    *childproc.Proc
+	addr     string
+	rdb      *goredis.Client
+	goW      *worker
+	rubyW    *worker
+	self     string
+	versions string
+}
+
+func setUp(ctx context.Context, log *slog.Logger, s settings) (*env, error) {
+	e := &env{log: log, s: s}
+	var err error
+	if e.self, err = os.Executable(); err != nil {
+		return nil, err
+	}
+	if e.dir, err = os.MkdirTemp("", "evm-bench-jobs"); err != nil {
+		return nil, err
+	}
+	for name, b := range map[string][]byte{"noop_job.rb": noopJobRB, "enqueue.rb": enqueueRB} {
+		if err := os.WriteFile(filepath.Join(e.dir, name), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.startRedis(ctx); err != nil {
+		e.tearDown()
+		return nil, err
+	}
+	e.versions = versions(e.s.sidekiq)
+	e.goW = &worker{name: "evmachine jobs", queue: goQueue, jobs: s.goJobs}
+	e.rubyW = &worker{name: "Sidekiq 6.4", queue: rubyQueue, jobs: s.rubyJobs}
+	e.goW.proc, err = childproc.Start("go worker", []string{e.self, "-role", "go-worker", "-redis", e.addr,
+		"-queue", goQueue, "-concurrency", strconv.Itoa(s.concurrency)}, nil, 16<<10, nil)
+	if err != nil {
+		e.tearDown()
+		return nil, err
+	}
+	e.rubyW.proc, err = childproc.Start("sidekiq", []string{s.sidekiq, "-r", filepath.Join(e.dir, "noop_job.rb"),
+		"-c", strconv.Itoa(s.concurrency), "-q", rubyQueue, "-e", "production"},
+		[]string{"REDIS_URL=redis://" + e.addr + "/0"}, 16<<10, nil)
+	if err != nil {
+		e.tearDown()
+		return nil, err
+	}
+	// A warm-up round each: both are up, their code paths are warm.
+	for _, w := range []*worker{e.goW, e.rubyW} {
+		log.Info("warming up", "worker", w.name)
+		if _, err := e.drainN(ctx, w, 2000); err != nil {
+			e.tearDown()
+			return nil, fmt.Errorf("warm-up of %s: %w", w.name, err)
+		}
+	}
+	return e, nil
+}
+
+func (e *env) startRedis(ctx context.Context) error {
+	addr, err := childproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	e.redis, err = childproc.Start("redis-server", []string{"redis-server", "--bind", "127.0.0.1", "--port", port,
+		"--save", "", "--appendonly", "no", "--dir", e.dir, "--loglevel", "warning"}, nil, 16<<10, nil)
+	if err != nil {
+		return err
+	}
+	if err := e.redis.WaitListening(ctx, addr, 10*time.Second); err != nil {
+		return err
+	}
+	e.addr = addr
+	e.rdb = goredis.NewClient(&goredis.Options{Addr: addr, Protocol: 2})
+	return e.rdb.Ping(ctx).Err()
+}
+
+func (e *env) tearDown() {
+	for _, w := range []*worker{e.goW, e.rubyW} {
+		if w != nil && w.proc != nil {
+			w.proc.Stop(15 * time.Second)
+		}
+	}
+	if e.rdb != nil {
+		e.rdb.Close()
+	}
+	if e.redis != nil {
+		e.redis.Stop(5 * time.Second)
+	}
+	if e.dir != "" {
+		os.RemoveAll(e.dir)
+	}
+}
+
+// workersFor gives the workers in round's order: they take turns first.
+func (e *env) workersFor(round int) []*worker {
+	if round%2 == 0 {
+		return []*worker{e.rubyW, e.goW}
+	}
+	return []*worker{e.goW, e.rubyW}
+}
+
+// drain is one drain round's figures.
+type drain struct {
+	Worker   string
+	Round    int
+	Jobs     int
+	Elapsed  time.Duration
+	CPU      time.Duration // the worker process's
+	RedisCPU time.Duration
+	Commands map[string]int64 // INFO commandstats calls during the round, the harness's own removed
+	Polls    int64
+}
+
+func (d drain) jobsPerSec() float64 { return float64(d.Jobs) / d.Elapsed.Seconds() }
+func (d drain) jobsPerCPU() float64 { return float64(d.Jobs) / d.CPU.Seconds() }
+func (d drain) commandsPerJob() float64 {
+	var n int64
+	for _, c := range d.Commands {
+		n += c
+	}
+	return float64(n) / float64(d.Jobs)
+}
+
+func (e *env) drainRound(ctx context.Context, w *worker, round int) (drain, error) {
+	d, err := e.drainN(ctx, w, w.jobs)
+	d.Round = round
+	return d, err
+}
+
+// drainN preloads n jobs under the staging key, then renames it into the
+// worker's queue and times the drain: until the queue is empty (at most
+// -concurrency no-op jobs are then still running).
+func (e *env) drainN(ctx context.Context, w *worker, n int) (drain, error) {
+	d := drain{Worker: w.name, Jobs: n}
+	if err := e.preload(ctx, w.queue, n); err != nil {
+		return d, err
+	}
+	if err := e.rdb.ConfigResetStat(ctx).Err(); err != nil {
+		return d, err
+	}
+	cpu0, err := procCPU(w.proc)
+	if err != nil {
+		return d, err
+	}
+	rcpu0, _ := procCPU(e.redis)
+	t0 := time.Now()
+	if err := e.rdb.Rename(ctx, staging, "queue:"+w.queue).Err(); err != nil {
+		return d, err
+	}
+	deadline := t0.Add(5 * time.Minute)
+	for {
+		left, err := e.rdb.LLen(ctx, "queue:"+w.queue).Result()
+		if err != nil {
+			return d, err
+		}
+		d.Polls++
+		if left == 0 {
+			break
+		}
+		if w.proc.Exited() {
+			return d, fmt.Errorf("%s exited: %s", w.name, w.proc.Output())
+		}
+		if time.Now().After(deadline) {
+			return d, fmt.Errorf("%s: %d of %d jobs left after 5 minutes", w.name, left, n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	d.Elapsed = time.Since(t0)
+	cpu1, err := procCPU(w.proc)
+	if err != nil {
+		return d, err
+	}
+	rcpu1, _ := procCPU(e.redis)
+	d.CPU, d.RedisCPU = cpu1-cpu0, rcpu1-rcpu0
+	info, err := e.rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return d, err
+	}
+	d.Commands = parseCommandStats(info)
+	d.Commands["llen"] -= d.Polls
+	d.Commands["rename"]--
+	d.Commands["config|resetstat"]--
+	for k, v := range d.Commands {
+		if v <= 0 {
+			delete(d.Commands, k)
+		}
+	}
+	return d, nil
+}
+
+// preload fills the staging list with n jobs for queue, in pipelined
+// batches, and registers the queue.
+func (e *env) preload(ctx context.Context, queue string, n int) error {
+	if err := e.rdb.Del(ctx, staging, "queue:"+queue).Err(); err != nil {
+		return err
+	}
+	for done := 0; done < n; {
+		k := min(1000, n-done)
+		vals := make([]any, k)
+		for i := range vals {
+			b, err := newNoop(queue).MarshalJSON()
+			if err != nil {
+				return err
+			}
+			vals[i] = b
+		}
+		if err := e.rdb.LPush(ctx, staging, vals...).Err(); err != nil {
+			return err
+		}
+		done += k
+	}
+	return e.rdb.SAdd(ctx, "queues", queue).Err()
+}
+
+// procCPU returns a child's CPU time so far (utime+stime, 10 ms ticks).
+func procCPU(p *childproc.Proc) (time.Duration, error) {
+	st, err := procfs.ReadStat(p.Pid())
+	if err != nil {
+		return 0, err
+	}
+	return st.CPU(), nil
+}
+
+// enqueuer is one way of enqueueing.
+type enqueuer struct {
+	name string
+	argv []string
+	env  []string
+	jobs int
+}
+
+func (e *env) enqueuersFor(round int) []enqueuer {
+	s := e.s
+	goSide := []enqueuer{
+		{name: fmt.Sprintf("evmachine Client.Enqueue, %d outstanding", s.window), jobs: s.goEnqueue,
+			argv: []string{e.self, "-role", "go-enqueue", "-redis", e.addr, "-queue", enqQueue, "-mode", "enqueue",
+				"-n", strconv.Itoa(s.goEnqueue), "-window", strconv.Itoa(s.window)}},
+		{name: fmt.Sprintf("evmachine Client.EnqueueBulk, batches of %d", s.batch), jobs: s.goEnqueue,
+			argv: []string{e.self, "-role", "go-enqueue", "-redis", e.addr, "-queue", enqQueue, "-mode", "bulk",
+				"-n", strconv.Itoa(s.goEnqueue), "-batch", strconv.Itoa(s.batch)}},
+	}
+	renv := []string{"REDIS_URL=redis://" + e.addr + "/0"}
+	rb := filepath.Join(e.dir, "enqueue.rb")
+	rubySide := []enqueuer{
+		{name: "Sidekiq::Client.push in a loop", jobs: s.rubyPush, env: renv,
+			argv: []string{"ruby", rb, "push", strconv.Itoa(s.rubyPush), enqQueue}},
+		{name: fmt.Sprintf("Sidekiq::Client.push_bulk, batches of %d", s.batch), jobs: s.rubyBulk, env: renv,
+			argv: []string{"ruby", rb, "push_bulk", strconv.Itoa(s.rubyBulk), enqQueue, strconv.Itoa(s.batch)}},
+	}
+	if round%2 == 0 {
+		return append(rubySide, goSide...)
+	}
+	return append(goSide, rubySide...)
+}
+
+// enqueue is one enqueue round's figures, as the child measured them.
+type enqueue struct {
+	Client string
+	Round  int
+	Jobs   int
+	Wall   time.Duration
+	CPU    time.Duration
+}
+
+func (q enqueue) jobsPerSec() float64 { return float64(q.Jobs) / q.Wall.Seconds() }
+func (q enqueue) jobsPerCPU() float64 { return float64(q.Jobs) / q.CPU.Seconds() }
+
+func (e *env) enqueueRound(ctx context.Context, k enqueuer, round int) (enqueue, error) {
+	q := enqueue{Client: k.name, Round: round}
+	if err := e.rdb.Del(ctx, "queue:"+enqQueue).Err(); err != nil {
+		return q, err
+	}
+	cmd := exec.CommandContext(ctx, k.argv[0], k.argv[1:]...)
+	cmd.Env = append(os.Environ(), k.env...)
+	cmd.SysProcAttr = childproc.ChildAttr()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return q, fmt.Errorf("%s: %w: %s", k.name, err, tail(stderr.String()))
+	}
+	t, err := decodeTiming(bytes.NewReader(out))
+	if err != nil {
+		return q, fmt.Errorf("%s: output %q: %w", k.name, out, err)
+	}
+	n, err := e.rdb.LLen(ctx, "queue:"+enqQueue).Result()
+	if err != nil {
+		return q, err
+	}
+	if n != int64(t.Jobs) {
+		return q, fmt.Errorf("%s: %d jobs in the queue, want %d", k.name, n, t.Jobs)
+	}
+	q.Jobs = t.Jobs
+	q.Wall = time.Duration(t.Seconds * float64(time.Second))
+	q.CPU = time.Duration(t.CPUSeconds * float64(time.Second))
+	return q, e.rdb.Del(ctx, "queue:"+enqQueue).Err()
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
+}
+
+// versions names the peers' versions for the report.
+func versions(sidekiq string) string {
+	var parts []string
+	if out, err := exec.Command("ruby", "-e", `require "sidekiq"; require "redis"; print "ruby #{RUBY_VERSION}, sidekiq #{Sidekiq::VERSION}, redis-rb #{Redis::VERSION}"`).Output(); err == nil {
+		parts = append(parts, string(out))
+	}
+	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		f := strings.Fields(string(out))
+		if len(f) >= 3 {
+			parts = append(parts, "redis-server "+strings.TrimPrefix(f[2], "v="))
+		}
+	}
+	if len(parts) == 0 {
+		return "(versions unknown)"
+	}
+	return strings.Join(parts, ", ")
+}

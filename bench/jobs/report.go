@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The markers around this benchmark's section of the report file.
+const (
+	beginMark = "<!-- bench/jobs: begin (written by go run ./bench/jobs) -->"
+	endMark   = "<!-- bench/jobs: end -->"
+)
+
+// target is the ratio of jobs per CPU-second the Go worker must reach
+// against Sidekiq's.
+const target = 5.0
+
+type report struct {
+	settings settings
+	drains   []drain
+	enqueues []enqueue
+	took     time.Duration
+	load     string
+	versions string
+}
+
+// write replaces the section between the markers in file (or appends it).
+func (r report) write(file string) error {
+	old, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return os.WriteFile(file, []byte(splice(string(old), r.section())), 0o644)
+}
+
+// splice puts section in place of the marked one in doc, or at its end.
+func splice(doc, section string) string {
+	i, j := strings.Index(doc, beginMark), strings.Index(doc, endMark)
+	if i >= 0 && j > i {
+		return doc[:i] + section + doc[j+len(endMark):]
+	}
+	if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+		doc = strings.TrimRight(doc, "\n") + "\n\n"
+	}
+	return doc + section + "\n"
+}
+
+func (r report) byWorker(name string) []drain {
+	var out []drain
+	for _, d := range r.drains {
+		if d.Worker == name {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (r report) byClient(name string) []enqueue {
+	var out []enqueue
+	for _, q := range r.enqueues {
+		if q.Client == name {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func names[T any](xs []T, f func(T) string) []string {
+	var out []string
+	for _, x := range xs {
+		if n := f(x); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// section renders the report's section, markers included.
+func (r report) section() string {
+	var b strings.Builder
+	s := r.settings
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "%s\n## Background jobs: evmachine's `jobs` against Ruby Sidekiq 6.4 (bench/jobs)\n\n", beginMark)
+	fmt.Fprintf(&b, "Written by `go run ./bench/jobs -rounds %d -go-jobs %d -ruby-jobs %d` on %s (%s, %d CPUs, %s; %s) "+
+		"at %s, in %s. **The machine was shared** with other work: load average %s at the end.\n\n",
+		s.rounds, s.goJobs, s.rubyJobs, host, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.versions,
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), r.took.Round(time.Second), r.load)
+
+	gw, rw := r.byWorker("evmachine jobs"), r.byWorker("Sidekiq 6.4")
+	gPer, rPer := median(gw, drain.jobsPerCPU), median(rw, drain.jobsPerCPU)
+	verdict := "not met"
+	if rPer > 0 && gPer/rPer >= target {
+		verdict = "met"
+	}
+	fmt.Fprintf(&b, "| target (same run, medians of %d rounds) | evmachine jobs | Sidekiq 6.4 | ratio | verdict |\n|---|---:|---:|---:|---|\n", s.rounds)
+	fmt.Fprintf(&b, "| no-op jobs per CPU-second of the worker process, >= %.0fx Sidekiq's | %.0f | %.0f | %.2fx | %s |\n\n",
+		target, gPer, rPer, safeDiv(gPer, rPer), verdict)
+
+	fmt.Fprintf(&b, "### Drain: no-op jobs, concurrency %d, one local redis-server\n\n", s.concurrency)
+	b.WriteString("| worker | jobs per round | jobs/s | worker CPU µs/job | jobs per CPU-second | redis-server CPU µs/job | Redis commands per job |\n|---|---:|---:|---:|---:|---:|---|\n")
+	for _, ws := range [][]drain{gw, rw} {
+		if len(ws) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.1f | %.0f | %.1f | %s |\n", ws[0].Worker, ws[0].Jobs,
+			median(ws, drain.jobsPerSec), median(ws, func(d drain) float64 { return us(d.CPU) / float64(d.Jobs) }),
+			median(ws, drain.jobsPerCPU), median(ws, func(d drain) float64 { return us(d.RedisCPU) / float64(d.Jobs) }),
+			commandMix(ws[len(ws)/2]))
+	}
+	b.WriteString("\nEach round preloads the jobs under another key and RENAMEs it into the worker's queue, which wakes the\n" +
+		"worker's blocked BRPOPs; the round ends when the queue is empty (then at most -concurrency no-op jobs are\n" +
+		"still running). CPU is each process's utime+stime from /proc (10 ms ticks) over the round. Commands per job\n" +
+		"are INFO commandstats over the round (after CONFIG RESETSTAT), less the harness's own LLEN polls and\n" +
+		"RENAME; the other worker idles meanwhile (a BRPOP timing out every 2 s per processor, a heartbeat every\n" +
+		"5 s), which adds a few commands to a round.\n\n")
+
+	fmt.Fprintf(&b, "### Enqueue\n\n| client | jobs per round | jobs/s | jobs per CPU-second of the client |\n|---|---:|---:|---:|\n")
+	for _, name := range names(r.enqueues, func(q enqueue) string { return q.Client }) {
+		qs := r.byClient(name)
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f |\n", name, qs[0].Jobs, median(qs, enqueue.jobsPerSec), median(qs, enqueue.jobsPerCPU))
+	}
+	b.WriteString("\nEach client is a process of its own and times the enqueueing alone (its start-up and connection\n" +
+		"excluded): wall time and its own CPU time (getrusage, Process.clock_gettime). Every job is then counted in\n" +
+		"the queue. Enqueue is SADD queues + LPUSH per job, pipelined by the loop; Sidekiq::Client.push waits for\n" +
+		"each push's reply before the next.\n\n")
+
+	b.WriteString("### Every round\n\n| round | side | jobs | seconds | CPU seconds | jobs/s | jobs per CPU-second |\n|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, d := range r.drains {
+		fmt.Fprintf(&b, "| %d | drain: %s | %d | %.3f | %.2f | %.0f | %.0f |\n", d.Round, d.Worker, d.Jobs,
+			d.Elapsed.Seconds(), d.CPU.Seconds(), d.jobsPerSec(), d.jobsPerCPU())
+	}
+	for _, q := range r.enqueues {
+		fmt.Fprintf(&b, "| %d | enqueue: %s | %d | %.3f | %.2f | %.0f | %.0f |\n", q.Round, q.Client, q.Jobs,
+			q.Wall.Seconds(), q.CPU.Seconds(), q.jobsPerSec(), q.jobsPerCPU())
+	}
+	b.WriteString("\n" + endMark)
+	return b.String()
+}
+
+// commandMix lists the commands of a round per job, most frequent first,
+// leaving out those under 0.01 per job.
+func commandMix(d drain) string {
+	type kv struct {
+		k string
+		v float64
+	}
+	var l []kv
+	var total float64
+	for k, v := range d.Commands {
+		per := float64(v) / float64(d.Jobs)
+		total += per
+		if per >= 0.01 {
+			l = append(l, kv{k, per})
+		}
+	}
+	slices.SortFunc(l, func(a, b kv) int {
+		if a.v != b.v {
+			if a.v > b.v {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.k, b.k)
+	})
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = fmt.Sprintf("%s %.2f", strings.ToUpper(e.k), e.v)
+	}
+	return fmt.Sprintf("%.2f: %s", total, strings.Join(parts, ", "))
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}

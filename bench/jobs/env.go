@@ -28,6 +28,7 @@ var enqueueRB []byte
 // The two workers' queues.
 const (
 	goQueue   = "go"
+	relQueue  = "go-reliable"
 	rubyQueue = "ruby"
 	enqQueue  = "enqueued"
 	staging   = "bench:staging"
@@ -51,6 +52,7 @@ type env struct {
 	addr     string
 	rdb      *goredis.Client
 	goW      *worker
+	relW     *worker // reliable fetch
 	rubyW    *worker
 	self     string
 	versions string
@@ -76,12 +78,16 @@ func setUp(ctx context.Context, log *slog.Logger, s settings) (*env, error) {
 	}
 	e.versions = versions(e.s.sidekiq)
 	e.goW = &worker{name: "evmachine jobs", queue: goQueue, jobs: s.goJobs}
+	e.relW = &worker{name: "evmachine jobs, reliable fetch", queue: relQueue, jobs: s.goJobs}
 	e.rubyW = &worker{name: "Sidekiq 6.4", queue: rubyQueue, jobs: s.rubyJobs}
-	e.goW.proc, err = childproc.Start("go worker", []string{e.self, "-role", "go-worker", "-redis", e.addr,
-		"-queue", goQueue, "-concurrency", strconv.Itoa(s.concurrency)}, nil, 16<<10, nil)
-	if err != nil {
-		e.tearDown()
-		return nil, err
+	for _, w := range []*worker{e.goW, e.relW} {
+		w.proc, err = childproc.Start(w.name, []string{e.self, "-role", "go-worker", "-redis", e.addr,
+			"-queue", w.queue, "-concurrency", strconv.Itoa(s.concurrency), "-reliable=" + strconv.FormatBool(w == e.relW)},
+			nil, 16<<10, nil)
+		if err != nil {
+			e.tearDown()
+			return nil, err
+		}
 	}
 	e.rubyW.proc, err = childproc.Start("sidekiq", []string{s.sidekiq, "-r", filepath.Join(e.dir, "noop_job.rb"),
 		"-c", strconv.Itoa(s.concurrency), "-q", rubyQueue, "-e", "production"},
@@ -91,7 +97,7 @@ func setUp(ctx context.Context, log *slog.Logger, s settings) (*env, error) {
 		return nil, err
 	}
 	// A warm-up round each: both are up, their code paths are warm.
-	for _, w := range []*worker{e.goW, e.rubyW} {
+	for _, w := range []*worker{e.goW, e.relW, e.rubyW} {
 		log.Info("warming up", "worker", w.name)
 		if _, err := e.drainN(ctx, w, 2000); err != nil {
 			e.tearDown()
@@ -121,7 +127,7 @@ func (e *env) startRedis(ctx context.Context) error {
 }
 
 func (e *env) tearDown() {
-	for _, w := range []*worker{e.goW, e.rubyW} {
+	for _, w := range []*worker{e.goW, e.relW, e.rubyW} {
 		if w != nil && w.proc != nil {
 			w.proc.Stop(15 * time.Second)
 		}
@@ -140,9 +146,9 @@ func (e *env) tearDown() {
 // workersFor gives the workers in round's order: they take turns first.
 func (e *env) workersFor(round int) []*worker {
 	if round%2 == 0 {
-		return []*worker{e.rubyW, e.goW}
+		return []*worker{e.rubyW, e.relW, e.goW}
 	}
-	return []*worker{e.goW, e.rubyW}
+	return []*worker{e.goW, e.relW, e.rubyW}
 }
 
 // drain is one drain round's figures.

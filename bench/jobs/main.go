@@ -2,10 +2,10 @@
 // 6.4 (Debian's ruby-sidekiq) on one local redis-server, in the same run:
 //
 //   - drain: a no-op job class, N jobs preloaded into a queue, drained by
-//     a Go worker (jobs.Server, concurrency 10, a process of its own) or by
-//     a real Sidekiq process (concurrency 10); jobs/s and jobs per CPU
-//     second of the worker process, and the Redis commands per job (INFO
-//     commandstats);
+//     a Go worker (jobs.Server, concurrency 10, a process of its own; and
+//     another with reliable fetch) or by a real Sidekiq process
+//     (concurrency 10); jobs/s and jobs per CPU second of the worker
+//     process, and the Redis commands per job (INFO commandstats);
 //
 //   - enqueue: jobs/s and jobs per CPU second of the client, for Go's
 //     jobs.Client on the loop (Enqueue pipelined, EnqueueBulk) against
@@ -64,6 +64,7 @@ func main() {
 	queue := flag.String("queue", "", "internal: queue of a child")
 	mode := flag.String("mode", "", "internal: go-enqueue's mode (enqueue, bulk)")
 	n := flag.Int("n", 0, "internal: go-enqueue's job count")
+	reliable := flag.Bool("reliable", false, "internal: go-worker with reliable fetch")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -74,7 +75,7 @@ func main() {
 		defer stop()
 		err = bench(ctx, log, s)
 	case "go-worker":
-		err = goWorker(*redisAddr, *queue, s.concurrency)
+		err = goWorker(*redisAddr, *queue, s.concurrency, *reliable)
 	case "go-enqueue":
 		err = goEnqueue(*redisAddr, *queue, *mode, *n, s.window, s.batch)
 	default:

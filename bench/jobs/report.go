@@ -102,7 +102,7 @@ func (r report) section() string {
 
 	fmt.Fprintf(&b, "### Drain: no-op jobs, concurrency %d, one local redis-server\n\n", s.concurrency)
 	b.WriteString("| worker | jobs per round | jobs/s | worker CPU µs/job | jobs per CPU-second | redis-server CPU µs/job | Redis commands per job |\n|---|---:|---:|---:|---:|---:|---|\n")
-	for _, ws := range [][]drain{gw, rw} {
+	for _, ws := range [][]drain{gw, r.byWorker("evmachine jobs, reliable fetch"), rw} {
 		if len(ws) == 0 {
 			continue
 		}

@@ -21,11 +21,15 @@ import (
 const jobClass = "NoopJob"
 
 // goWorker is the Go worker child: a jobs.Server with a no-op handler for
-// jobClass on queue, until SIGTERM.
-func goWorker(addr, queue string, concurrency int) error {
+// jobClass on queue (with reliable fetch if asked), until SIGTERM.
+func goWorker(addr, queue string, concurrency int, reliable bool) error {
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return reactor.Run(func(r *reactor.Reactor) error {
-		s, err := jobs.NewServer(r, addr, jobs.WithConcurrency(concurrency), jobs.WithQueues(queue), jobs.WithLogger(quiet))
+		opts := []jobs.ServerOption{jobs.WithConcurrency(concurrency), jobs.WithQueues(queue), jobs.WithLogger(quiet)}
+		if reliable {
+			opts = append(opts, jobs.WithReliableFetch())
+		}
+		s, err := jobs.NewServer(r, addr, opts...)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ type config struct {
 	concurrency int           // jobs running at once
 	timeout     time.Duration // bounds one delivery attempt
 	retries     int           // DeliverWebhook's retry budget
-	retryDelay  time.Duration // fixed delay between retries; 0: Sidekiq's backoff
+	retryDelay  time.Duration // see retryOptions
 	grace       time.Duration // graceful stop
 }
 
@@ -59,7 +59,7 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 10, "jobs run at once")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "bound on one delivery attempt")
 	flag.IntVar(&cfg.retries, "retries", 10, "retries of a failed delivery")
-	flag.DurationVar(&cfg.retryDelay, "retry-delay", 0, "fixed delay between delivery retries (0: Sidekiq's backoff, 15 s and growing)")
+	flag.DurationVar(&cfg.retryDelay, "retry-delay", 0, "how often the jobs server polls the retry set (0: Sidekiq's 5 s); the delays are Sidekiq's (15 s and growing)")
 	flag.DurationVar(&cfg.grace, "grace", 25*time.Second, "how long a graceful stop may take")
 	debug := flag.Bool("debug", false, "log every delivery")
 	flag.Parse()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -194,7 +195,17 @@ func writeOutputs(log *slog.Logger, dir string, res *Results, withJSON bool) err
 	if b, err := os.ReadFile(filepath.Join(dir, descriptorsFile)); err == nil {
 		set.descriptors = string(b)
 	}
-	if err := writeFile(filepath.Join(dir, "RESULTS.md"), func(f *os.File) error { return writeReportSet(f, set) }); err != nil {
+	var kept string // sections other commands (go run ./bench/jobs) wrote into RESULTS.md
+	if b, err := os.ReadFile(filepath.Join(dir, "RESULTS.md")); err == nil {
+		kept = keptSections(string(b))
+	}
+	if err := writeFile(filepath.Join(dir, "RESULTS.md"), func(f *os.File) error {
+		if err := writeReportSet(f, set); err != nil {
+			return err
+		}
+		_, err := io.WriteString(f, kept)
+		return err
+	}); err != nil {
 		return err
 	}
 	if plainFresh {
@@ -218,6 +229,28 @@ const groupNotesFile = "GROUP-PROFILE.md"
 // descriptorsFile is the section bench/descriptors writes (datagrams and
 // SendFile), drawn at the end of RESULTS.md as it is.
 const descriptorsFile = "DESCRIPTORS.md"
+// keptSections returns the sections of an old RESULTS.md that another
+// command wrote between its markers ("<!-- bench/NAME: begin ..." up to
+// "<!-- bench/NAME: end -->", as go run ./bench/jobs does), each preceded
+// by a blank line, so that rewriting the file keeps them.
+func keptSections(old string) string {
+	var out strings.Builder
+	for {
+		i := strings.Index(old, "<!-- bench/")
+		if i < 0 {
+			return out.String()
+		}
+		name, _, ok := strings.Cut(old[i+len("<!-- bench/"):], ": begin")
+		end := "<!-- bench/" + name + ": end -->"
+		j := strings.Index(old[i:], end)
+		if !ok || strings.ContainsAny(name, " \n") || j < 0 {
+			old = old[i+1:]
+			continue
+		}
+		out.WriteString("\n" + old[i:i+j+len(end)] + "\n")
+		old = old[i+j+len(end):]
+	}
+}
 
 func writeFile(path string, write func(*os.File) error) error {
 	f, err := os.Create(path)

@@ -204,3 +204,11 @@ func TestOutputsRoundTripThroughJSON(t *testing.T) {
 	require.NoError(t, writeReport(&b, back))
 	assert.Equal(t, a.String(), b.String())
 }
+
+func TestKeptSections(t *testing.T) {
+	jobs := "<!-- bench/jobs: begin (written by go run ./bench/jobs) -->\n## Jobs\n\n| a |\n<!-- bench/jobs: end -->"
+	assert.Equal(t, "", keptSections("# evmachine benchmark results\n\nno sections\n"))
+	assert.Equal(t, "\n"+jobs+"\n", keptSections("# R\n\n"+jobs+"\n"))
+	assert.Equal(t, "", keptSections("<!-- bench/jobs: begin -->\nnever ended\n"), "an unended section is dropped")
+	assert.Equal(t, "\n"+jobs+"\n", keptSections("<!-- bench/x y: begin -->\n"+jobs), "a malformed marker is skipped")
+}

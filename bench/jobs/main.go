@@ -17,7 +17,9 @@
 // Rounds alternate the Go and Ruby sides; the report quotes medians. The
 // queue is filled under another key and renamed into place (RENAME wakes
 // the workers' BRPOPs), so a round times the drain alone. The results go
-// to a section of bench/RESULTS.md; progress goes to stderr.
+// to a section of bench/RESULTS.md (go run ./bench keeps it when it
+// rewrites the file), with the hand-written bench/jobs/NOTES.md drawn in;
+// progress goes to stderr.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -87,6 +90,18 @@ func main() {
 	}
 }
 
+// readNotes returns the hand-written NOTES.md of bench/jobs, found next to
+// the report file, or "" when there is none.
+func readNotes(log *slog.Logger, out string) string {
+	path := filepath.Join(filepath.Dir(out), "jobs", "NOTES.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Warn("no hand-written notes drawn into the report", "file", path, "err", err)
+		return ""
+	}
+	return string(b)
+}
+
 // bench runs every round and writes the report.
 func bench(ctx context.Context, log *slog.Logger, s settings) error {
 	start := time.Now()
@@ -118,7 +133,7 @@ func bench(ctx context.Context, log *slog.Logger, s settings) error {
 		}
 	}
 	rep := report{settings: s, drains: drains, enqueues: enqs, took: time.Since(start), load: loadAvg(),
-		versions: env.versions}
+		versions: env.versions, notes: readNotes(log, s.out)}
 	if err := rep.write(s.out); err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type report struct {
 	took     time.Duration
 	load     string
 	versions string
+	notes    string // bench/jobs/NOTES.md, hand-written, drawn in as it is
 }
 
 // write replaces the section between the markers in file (or appends it).
@@ -97,8 +98,10 @@ func (r report) section() string {
 		verdict = "met"
 	}
 	fmt.Fprintf(&b, "| target (same run, medians of %d rounds) | evmachine jobs | Sidekiq 6.4 | ratio | verdict |\n|---|---:|---:|---:|---|\n", s.rounds)
-	fmt.Fprintf(&b, "| no-op jobs per CPU-second of the worker process, >= %.0fx Sidekiq's | %.0f | %.0f | %.2fx | %s |\n\n",
+	fmt.Fprintf(&b, "| no-op jobs per CPU-second of the worker process, >= %.0fx Sidekiq's | %.0f | %.0f | %.2fx | %s |\n",
 		target, gPer, rPer, safeDiv(gPer, rPer), verdict)
+	gRate, rRate := median(gw, drain.jobsPerSec), median(rw, drain.jobsPerSec)
+	fmt.Fprintf(&b, "| (for scale) no-op jobs per second | %.0f | %.0f | %.2fx | |\n\n", gRate, rRate, safeDiv(gRate, rRate))
 
 	fmt.Fprintf(&b, "### Drain: no-op jobs, concurrency %d, one local redis-server\n\n", s.concurrency)
 	b.WriteString("| worker | jobs per round | jobs/s | worker CPU µs/job | jobs per CPU-second | redis-server CPU µs/job | Redis commands per job |\n|---|---:|---:|---:|---:|---:|---|\n")
@@ -119,6 +122,9 @@ func (r report) section() string {
 		"5 s), which adds a few commands to a round.\n\n")
 
 	r.bounds(&b, gw, r.byWorker("evmachine jobs, reliable fetch"), rw)
+	if r.notes != "" {
+		b.WriteString(strings.TrimSpace(r.notes) + "\n\n")
+	}
 
 	fmt.Fprintf(&b, "### Enqueue\n\n| client | jobs per round | jobs/s | jobs per CPU-second of the client |\n|---|---:|---:|---:|\n")
 	for _, name := range names(r.enqueues, func(q enqueue) string { return q.Client }) {

@@ -63,8 +63,12 @@ func (a *app) post(url, id, payload string, done func(error)) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	// The Standard Webhooks headers: the id is the same on every attempt.
+	ts := strconv.FormatInt(a.r.Now().Unix(), 10)
 	req.Header.Set("Webhook-Id", id)
-	req.Header.Set("Webhook-Timestamp", strconv.FormatInt(a.r.Now().Unix(), 10))
+	req.Header.Set("Webhook-Timestamp", ts)
+	if a.cfg.secret != nil {
+		req.Header.Set("Webhook-Signature", sign(a.cfg.secret, id, ts, []byte(payload)))
+	}
 	a.hc.Do(req, func(resp *evhttp.ClientResponse, err error) {
 		switch {
 		case err != nil:

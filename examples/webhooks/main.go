@@ -23,6 +23,8 @@
 //
 // Every delivery of one result carries the same Webhook-Id header (the
 // job's jid), so a receiver can drop a repeat: delivery is at least once.
+// With -secret, each is signed as Standard Webhooks signs
+// (Webhook-Signature: v1,<HMAC-SHA256 of id.timestamp.body>).
 // A Report that finds nobody subscribed to its channel fails and is
 // retried, so a result is not lost while the dispatcher is down.
 //
@@ -50,6 +52,7 @@ type config struct {
 	retries     int           // DeliverWebhook's retry budget
 	retryDelay  time.Duration // see retryOptions
 	grace       time.Duration // graceful stop
+	secret      []byte        // signs deliveries (Webhook-Signature); nil: unsigned
 }
 
 func main() {
@@ -62,12 +65,22 @@ func main() {
 	flag.DurationVar(&cfg.retryDelay, "retry-delay", 0, "how often the jobs server polls the retry set (0: Sidekiq's 5 s); the delays are Sidekiq's (15 s and growing)")
 	flag.DurationVar(&cfg.grace, "grace", 25*time.Second, "how long a graceful stop may take")
 	debug := flag.Bool("debug", false, "log every delivery")
+	secret := flag.String("secret", os.Getenv("WEBHOOKS_SECRET"),
+		"sign deliveries with this key (Standard Webhooks: whsec_<base64>, or any string); default $WEBHOOKS_SECRET")
 	flag.Parse()
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	key, err := parseSecret(*secret)
+	if err != nil {
+		log.Error("webhooks", "err", err)
+		os.Exit(2)
+	}
+	if len(key) > 0 {
+		cfg.secret = key
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log, nil); err != nil {

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,8 +47,10 @@ func newReceiver(t *testing.T, delay time.Duration, failFirst int) *receiver {
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
 		var res Result
+		ts := req.Header.Get("Webhook-Timestamp")
 		if err := json.Unmarshal(body, &res); err != nil || req.Method != http.MethodPost || id == "" || res.ID != id ||
-			req.Header.Get("Content-Type") != "application/json" || req.Header.Get("Webhook-Timestamp") == "" {
+			req.Header.Get("Content-Type") != "application/json" || ts == "" ||
+			!validSignature(req.Header.Get("Webhook-Signature"), id, ts, body) {
 			rc.bad = append(rc.bad, fmt.Sprintf("%s %s %q: %s", req.Method, id, body, err))
 			w.WriteHeader(http.StatusBadRequest)
 			return
@@ -59,6 +65,20 @@ func newReceiver(t *testing.T, delay time.Duration, failFirst int) *receiver {
 	}))
 	t.Cleanup(rc.srv.Close)
 	return rc
+}
+
+// testSecret signs the deliveries of the tests' program.
+const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// validSignature checks a Webhook-Signature as a receiver would, with
+// crypto/hmac directly.
+func validSignature(header, id, ts string, body []byte) bool {
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(testSecret, "whsec_"))
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s.%s.%s", id, ts, body)
+	got, ok := strings.CutPrefix(header, "v1,")
+	want := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return ok && hmac.Equal([]byte(got), []byte(want))
 }
 
 func (rc *receiver) snapshot() (accepted map[string]Result, attempts map[string]int, bad []string) {
@@ -80,6 +100,9 @@ func startApp(t *testing.T, redisAddr string) string {
 	t.Helper()
 	cfg := config{httpAddr: "127.0.0.1:0", redisAddr: redisAddr, concurrency: 10, timeout: 5 * time.Second,
 		retries: 5, retryDelay: 200 * time.Millisecond, grace: 5 * time.Second}
+	var err error
+	cfg.secret, err = parseSecret(testSecret)
+	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

@@ -50,7 +50,7 @@ type config struct {
 	concurrency int           // jobs running at once
 	timeout     time.Duration // bounds one delivery attempt
 	retries     int           // DeliverWebhook's retry budget
-	retryDelay  time.Duration // see retryOptions
+	retryDelay  time.Duration // before each retry; 0: Sidekiq's backoff
 	grace       time.Duration // graceful stop
 	secret      []byte        // signs deliveries (Webhook-Signature); nil: unsigned
 }
@@ -62,7 +62,7 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", 10, "jobs run at once")
 	flag.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "bound on one delivery attempt")
 	flag.IntVar(&cfg.retries, "retries", 10, "retries of a failed delivery")
-	flag.DurationVar(&cfg.retryDelay, "retry-delay", 0, "how often the jobs server polls the retry set (0: Sidekiq's 5 s); the delays are Sidekiq's (15 s and growing)")
+	flag.DurationVar(&cfg.retryDelay, "retry-delay", 0, "fixed delay before each retry of a failed job (0: Sidekiq's backoff, 15 s and growing)")
 	flag.DurationVar(&cfg.grace, "grace", 25*time.Second, "how long a graceful stop may take")
 	debug := flag.Bool("debug", false, "log every delivery")
 	secret := flag.String("secret", os.Getenv("WEBHOOKS_SECRET"),

@@ -53,7 +53,7 @@ func main() {
 	role := flag.String("role", "", "internal: run as a child (go-worker, go-enqueue)")
 	var s settings
 	flag.IntVar(&s.rounds, "rounds", 3, "rounds of each measurement (the report quotes medians)")
-	flag.IntVar(&s.goJobs, "go-jobs", 50000, "jobs the Go worker drains per round")
+	flag.IntVar(&s.goJobs, "go-jobs", 200000, "jobs the Go worker drains per round")
 	flag.IntVar(&s.rubyJobs, "ruby-jobs", 10000, "jobs Sidekiq drains per round")
 	flag.IntVar(&s.goEnqueue, "go-enqueue", 100000, "jobs Go enqueues per round")
 	flag.IntVar(&s.rubyPush, "ruby-push", 10000, "jobs Sidekiq::Client.push enqueues per round")

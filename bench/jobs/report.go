@@ -118,7 +118,8 @@ func (r report) section() string {
 		"worker's blocked BRPOPs; the round ends when the queue is empty (then at most -concurrency no-op jobs are\n" +
 		"still running). CPU is each process's utime+stime from /proc (10 ms ticks) over the round. Commands per job\n" +
 		"are INFO commandstats over the round (after CONFIG RESETSTAT), less the harness's own LLEN polls and\n" +
-		"RENAME; the other worker idles meanwhile (a BRPOP timing out every 2 s per processor, a heartbeat every\n" +
+		"RENAME; they count the commands a script runs as well as the script (EVALSHA and the RPOP it runs are\n" +
+		"one command on the wire). The other worker idles meanwhile (a BRPOP timing out every 2 s per processor, a heartbeat every\n" +
 		"5 s), which adds a few commands to a round.\n\n")
 
 	r.bounds(&b, gw, r.byWorker("evmachine jobs, reliable fetch"), rw)
@@ -156,27 +157,27 @@ func (r report) bounds(b *strings.Builder, gw, relw, rw []drain) {
 	}
 	cpu := func(d drain) float64 { return us(d.CPU) / float64(d.Jobs) }
 	rcpu := func(d drain) float64 { return us(d.RedisCPU) / float64(d.Jobs) }
-	cmds := func(ds []drain) float64 { return median(ds, drain.commandsPerJob) }
+	mid := func(ds []drain) drain { return ds[len(ds)/2] }
 	fmt.Fprintf(b, "### What bounds the drain\n\n"+
 		"A no-op job costs its fetch and nothing else on either side: no per-job write back (both count\n"+
-		"processed and failed jobs in memory and flush them with the heartbeat every 5 s). The Go worker sends\n"+
-		"%.2f Redis commands per job (one BRPOP), Sidekiq %.2f (one BRPOP), so both make one round trip to\n"+
-		"Redis per job, each of the %d fetchers on a connection of its own, the next BRPOP sent when the\n"+
-		"previous one's job is done. That round trip is the bound: per job the Go worker spends %.1f µs of CPU\n"+
-		"(a write and a read on the fetcher's connection, a wake-up of the loop, the hand-off to the handler's\n"+
-		"goroutine and back through NextTick) and redis-server %.1f µs; Sidekiq spends %.1f µs in Ruby (the\n"+
-		"same round trip under the GVL, the job's JSON parsed, the middleware chain, the processor's\n"+
-		"bookkeeping) against redis-server's %.1f µs.",
-		cmds(gw), cmds(rw), r.settings.concurrency, median(gw, cpu), median(gw, rcpu), median(rw, cpu), median(rw, rcpu))
+		"processed and failed jobs in memory and flush them with the heartbeat every 5 s). Sidekiq makes one\n"+
+		"Redis round trip per job (commands per job %s): each of its %d processors BRPOPs on a connection of\n"+
+		"its own and sends the next BRPOP when its job is done, so every job pays a write, a read and a\n"+
+		"wake-up, and %.1f µs of CPU in Ruby (under the GVL: the fetch, the job's JSON, the middleware chain,\n"+
+		"the processor's bookkeeping) against redis-server's %.1f µs.\n\n",
+		commandMix(mid(rw)), r.settings.concurrency, median(rw, cpu), median(rw, rcpu))
+	fmt.Fprintf(b, "The Go worker sends its fetches over its one pipelined connection while the queues have jobs (a\n"+
+		"script that pops the next job: commands per job %s) and falls back to BRPOP on a connection of the\n"+
+		"blocking pool only when they are empty. The loop writes the fetches of all %d slots in one write and\n"+
+		"reads their replies in one read, so several jobs share each round trip: %.1f µs of worker CPU per job,\n"+
+		"redis-server %.1f µs.",
+		commandMix(mid(gw)), r.settings.concurrency, median(gw, cpu), median(gw, rcpu))
 	if len(relw) > 0 {
-		fmt.Fprintf(b, " Reliable fetch sends more commands (%.2f per job: a script that LMOVEs the job\n"+
-			"into the process's working list, and an LREM once it is done) and yet costs less CPU per job (%.1f µs,\n"+
-			"redis-server %.1f µs), because those go over the one pipelined connection, where the loop batches the\n"+
-			"fetches of all the processors into one write and their replies into one read, whereas each BRPOP has\n"+
-			"a blocking connection, and syscalls, to itself. The round trips per job, not the commands, bound it.",
-			cmds(relw), median(relw, cpu), median(relw, rcpu))
+		fmt.Fprintf(b, " Reliable fetch adds the working list (%s): %.1f µs, redis-server %.1f µs.",
+			commandMix(mid(relw)), median(relw, cpu), median(relw, rcpu))
 	}
-	b.WriteString("\n\n")
+	b.WriteString(" What is left per job is the hand-off to the slot's goroutine and back to the loop (the futex\n" +
+		"and nanosleep calls below) and redis-server's own work; the round trips are no longer one per job.\n\n")
 }
 
 // commandMix lists the commands of a round per job, most frequent first,

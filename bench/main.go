@@ -229,6 +229,7 @@ const groupNotesFile = "GROUP-PROFILE.md"
 // descriptorsFile is the section bench/descriptors writes (datagrams and
 // SendFile), drawn at the end of RESULTS.md as it is.
 const descriptorsFile = "DESCRIPTORS.md"
+
 // keptSections returns the sections of an old RESULTS.md that another
 // command wrote between its markers ("<!-- bench/NAME: begin ..." up to
 // "<!-- bench/NAME: end -->", as go run ./bench/jobs does), each preceded

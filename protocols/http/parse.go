@@ -182,8 +182,8 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if req, ok := serverFastHead(block, ctx); ok {
-		return p.headParsed(req, block)
+	if req, f, ok := serverFastHead(block, ctx); ok {
+		return p.headParsed(req, f)
 	}
 	req, leftover, err := serverReadHead(block)
 	switch {
@@ -196,12 +196,17 @@ func (p *serverParser) finishHead(block []byte) serverEvent {
 	case req.ProtoMajor != 1:
 		return serverFail(http.StatusHTTPVersionNotSupported, "unsupported HTTP version "+req.Proto, nil)
 	}
-	return p.headParsed(req, block)
+	f, ok := serverScanHead(block)
+	if !ok {
+		return serverFail(http.StatusBadRequest, "invalid header name", nil)
+	}
+	return p.headParsed(req, f)
 }
 
-// headParsed checks a parsed head and sets up the body.
-func (p *serverParser) headParsed(req *http.Request, block []byte) serverEvent {
-	if ev, ok := serverCheckHead(req, block); !ok {
+// headParsed checks a parsed head, whose header names are tokens and
+// whose framing headers are f, and sets up the body.
+func (p *serverParser) headParsed(req *http.Request, f serverFraming) serverEvent {
+	if ev, ok := serverCheckHead(req, f); !ok {
 		return ev
 	}
 	p.req = req
@@ -230,18 +235,15 @@ func serverUnsupportedTE(err error) bool {
 }
 
 // serverCheckHead applies what net/http's server checks after ReadRequest,
-// and what RFC 9112 asks beyond it, to a parsed head: every header name is
-// a token (textproto keeps "Content-Length : 5" under a name with a space,
-// which the framing would then ignore: request smuggling), the Host header
+// and what RFC 9112 asks beyond it, to a parsed head whose header names
+// are tokens (serverScanHead checked, as textproto keeps "Content-Length :
+// 5" under a name with a space, which the framing would then ignore:
+// request smuggling) and whose framing headers are f: the Host header
 // is present in HTTP/1.1 and well formed, Transfer-Encoding is refused in
 // HTTP/1.0 (section 6.1: faulty framing; net/http ignores it), and a
 // request with both Transfer-Encoding and Content-Length is marked to close
 // its connection once answered (section 6.1's MUST).
-func serverCheckHead(req *http.Request, block []byte) (serverEvent, bool) {
-	f, ok := serverScanHead(block)
-	if !ok {
-		return serverFail(http.StatusBadRequest, "invalid header name", nil), false
-	}
+func serverCheckHead(req *http.Request, f serverFraming) (serverEvent, bool) {
 	if !serverValidHost(req.Host) {
 		return serverFail(http.StatusBadRequest, "malformed Host header", nil), false
 	}

@@ -59,24 +59,26 @@ var fastValueChars = func() (t [256]bool) {
 // serverFastHead parses a complete head block (its last line the empty
 // one) the way http.ReadRequest would, for the heads it knows to be
 // plain; ok is false for any other, which the caller gives to
-// ReadRequest. The request is made with ctx as its context (no second
+// ReadRequest; f says which framing headers it has. The request is made
+// with ctx as its context (no second
 // copy, as WithContext afterwards would make). It allocates the request,
 // its URL with the values' backing, one string for the whole head (the
 // fields' strings share it) and the header map.
-func serverFastHead(block []byte, ctx context.Context) (*http.Request, bool) {
+func serverFastHead(block []byte, ctx context.Context) (*http.Request, serverFraming, bool) {
+	var f serverFraming
 	// Lines and fields: count them first, to size the map.
 	lines := bytes.Count(block, []byte("\n"))
 	if lines < 2 {
-		return nil, false
+		return nil, f, false
 	}
 	s := string(block)
 	eol := strings.Index(s, "\r\n")
 	if eol < 0 {
-		return nil, false
+		return nil, f, false
 	}
 	method, target, proto, ok := fastRequestLine(s[:eol])
 	if !ok {
-		return nil, false
+		return nil, f, false
 	}
 	var tmp http.Request // stays on the stack: WithContext makes the one copy
 	req := &tmp
@@ -86,7 +88,7 @@ func serverFastHead(block []byte, ctx context.Context) (*http.Request, bool) {
 	}
 	fr := &fastReq{}
 	if !fastURL(target, &fr.url) {
-		return nil, false
+		return nil, f, false
 	}
 	req.URL = &fr.url
 	h := make(http.Header, lines-2)
@@ -94,22 +96,23 @@ func serverFastHead(block []byte, ctx context.Context) (*http.Request, bool) {
 	if lines-2 > cap(vals) {
 		vals = make([]string, 0, lines-2)
 	}
-	if req.Host, ok = fastFields(s[eol+2:], h, vals); !ok {
-		return nil, false
+	if req.Host, f.host, ok = fastFields(s[eol+2:], h, vals); !ok {
+		return nil, f, false
 	}
 	req.Header = h
 	req.Close = fastClose(req.ProtoMinor, h["Connection"])
 	if cl, ok := h["Content-Length"]; ok {
+		f.contentLength = true
 		n, ok := fastContentLength(cl)
 		if !ok {
-			return nil, false
+			return nil, f, false
 		}
 		req.ContentLength = n
 	}
 	if req.ContentLength == 0 {
 		req.Body = http.NoBody
 	}
-	return req.WithContext(ctx), true
+	return req.WithContext(ctx), f, true
 }
 
 // fastRequestLine splits "METHOD SP target SP HTTP/1.x" for a method
@@ -157,39 +160,38 @@ func fastURL(target string, u *url.URL) bool {
 // ReadRequest would treat specially (folded lines, a space before the
 // colon, Host twice, Transfer-Encoding, Trailer, Pragma) sends the head to
 // the slow path.
-func fastFields(s string, h http.Header, vals []string) (host string, ok bool) {
-	hasHost := false
+func fastFields(s string, h http.Header, vals []string) (host string, hasHost, ok bool) {
 	for {
 		eol := strings.Index(s, "\r\n")
 		if eol < 0 {
-			return "", false
+			return "", false, false
 		}
 		line := s[:eol]
 		s = s[eol+2:]
 		if line == "" {
-			return host, s == ""
+			return host, hasHost, s == ""
 		}
 		n := 0
 		for n < len(line) && tokenChars[line[n]] {
 			n++
 		}
 		if n == 0 || n == len(line) || line[n] != ':' {
-			return "", false
+			return "", false, false
 		}
 		key := fastCanonical(line[:n])
 		v := line[n+1:]
 		for i := 0; i < len(v); i++ {
 			if !fastValueChars[v[i]] {
-				return "", false
+				return "", false, false
 			}
 		}
 		v = trimOWS(v)
 		switch key {
 		case "Transfer-Encoding", "Trailer", "Pragma":
-			return "", false
+			return "", false, false
 		case "Host":
 			if hasHost {
-				return "", false // ReadRequest: too many Host headers
+				return "", false, false // ReadRequest: too many Host headers
 			}
 			host, hasHost = v, true
 			continue

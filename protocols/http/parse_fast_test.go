@@ -58,18 +58,22 @@ var fastHeads = []struct {
 
 func TestServerFastHead(t *testing.T) {
 	for _, tc := range fastHeads {
-		req, ok := serverFastHead([]byte(tc.head), context.Background())
+		req, f, ok := serverFastHead([]byte(tc.head), context.Background())
 		require.Equal(t, tc.fast, ok, "%q", tc.head)
 		if ok {
-			requireSameAsReadRequest(t, req, tc.head)
+			requireSameAsReadRequest(t, req, f, tc.head)
 		}
 	}
 }
 
 // requireSameAsReadRequest checks that req is what http.ReadRequest makes
-// of head, field by field (the body aside: the server parser sets it).
-func requireSameAsReadRequest(t *testing.T, req *http.Request, head string) {
+// of head, field by field (the body aside: the server parser sets it), and
+// that f is the framing serverScanHead reads in it.
+func requireSameAsReadRequest(t *testing.T, req *http.Request, f serverFraming, head string) {
 	t.Helper()
+	scanned, ok := serverScanHead([]byte(head))
+	require.True(t, ok, "%q", head)
+	require.Equal(t, scanned, f, "framing of %q", head)
 	want, err := http.ReadRequest(bufio.NewReader(bytes.NewReader([]byte(head))))
 	require.NoError(t, err, "fast path took a head ReadRequest refuses: %q", head)
 	if want.ContentLength == 0 {
@@ -87,13 +91,13 @@ func requireSameAsReadRequest(t *testing.T, req *http.Request, head string) {
 func TestServerFastHeadKeepsContext(t *testing.T) {
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, "conn")
-	req, ok := serverFastHead([]byte(fastHeads[0].head), ctx)
+	req, _, ok := serverFastHead([]byte(fastHeads[0].head), ctx)
 	require.True(t, ok)
 	assert.Equal(t, "conn", req.Context().Value(key{}))
 }
 
 func TestServerFastHeadValuesDoNotAlias(t *testing.T) {
-	req, ok := serverFastHead([]byte("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n"), context.Background())
+	req, _, ok := serverFastHead([]byte("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n"), context.Background())
 	require.True(t, ok)
 	req.Header["A"] = append(req.Header["A"], "3")
 	assert.Equal(t, []string{"2"}, req.Header["B"])
@@ -103,7 +107,7 @@ func TestServerFastHeadValuesDoNotAlias(t *testing.T) {
 func TestServerFastHeadAllocs(t *testing.T) {
 	head := []byte("GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n")
 	n := testing.AllocsPerRun(100, func() {
-		if _, ok := serverFastHead(head, context.Background()); !ok {
+		if _, _, ok := serverFastHead(head, context.Background()); !ok {
 			t.Fatal("not fast")
 		}
 	})
@@ -123,8 +127,8 @@ func FuzzServerFastHead(f *testing.F) {
 			return
 		}
 		head = head[:end]
-		if req, ok := serverFastHead(head, context.Background()); ok {
-			requireSameAsReadRequest(t, req, string(head))
+		if req, f, ok := serverFastHead(head, context.Background()); ok {
+			requireSameAsReadRequest(t, req, f, string(head))
 		}
 	})
 }

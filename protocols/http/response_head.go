@@ -35,7 +35,7 @@ func (w *Response) appendHead(b []byte, final bool) []byte {
 	}
 	if _, ok := h["Date"]; !ok {
 		b = append(b, "Date: "...)
-		b = append(b, serverDate()...)
+		b = append(b, serverDate(w.sc.c.Reactor().Now())...)
 		b = append(b, "\r\n"...)
 	}
 	if _, ok := h["Content-Type"]; !ok && serverBodyAllowed(w.status) && len(w.body) > 0 {
@@ -72,11 +72,11 @@ func (w *Response) frame(final bool) int64 {
 		w.closeAfter = true
 	}
 	cl := int64(-1)
-	if v := h.Get("Content-Length"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+	if v := h["Content-Length"]; len(v) > 0 && v[0] != "" { // as net/http's header.get: Set canonicalizes
+		if n, err := strconv.ParseInt(v[0], 10, 64); err == nil && n >= 0 {
 			cl = n
 		} else {
-			w.sc.lim.log.Warn("http server: ignoring an invalid Content-Length set by the handler", "value", v)
+			w.sc.lim.log.Warn("http server: ignoring an invalid Content-Length set by the handler", "value", v[0])
 		}
 	}
 	switch {
@@ -149,8 +149,7 @@ var serverDateNow atomic.Pointer[serverDateCache]
 
 // serverDate returns the current time in the format of the Date header,
 // formatted at most once per second.
-func serverDate() string {
-	now := time.Now()
+func serverDate(now time.Time) string {
 	if d := serverDateNow.Load(); d != nil && d.sec == now.Unix() {
 		return d.val
 	}

@@ -19,8 +19,9 @@ const graphiteQueue = 4 << 20
 // ("path value timestamp\n"), in statsd's namespace: stats.counters.NAME.count
 // and .rate, stats.gauges.NAME, stats.timers.NAME.{count,lower,upper,mean,
 // upper_90,sum}, stats.sets.NAME.count. When the connection fails or goes
-// away it is made again at the next flush; that flush's lines wait for it.
-// It is used on the home loop only.
+// away it is made again at the next flush, whose lines wait for it (and
+// are lost, with a warning, if that connect fails too). It is used on the
+// home loop only.
 type graphite struct {
 	reactor.BaseHandler
 	r      *reactor.Reactor

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -18,24 +17,16 @@ import (
 	"time"
 
 	"github.com/evmachine/evmachine/internal/nettest"
+	"github.com/evmachine/evmachine/internal/selfexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const waitFor = 20 * time.Second // bounds every wait; never a measurement
 
-// mainEnv makes the test binary run main() with the arguments it holds
-// (separated by \x1f), so that a test runs the real program as a process.
-const mainEnv = "EVMACHINE_ECHO_EXAMPLE_ARGS"
-
-func TestMain(m *testing.M) {
-	if args, ok := os.LookupEnv(mainEnv); ok {
-		os.Args = append([]string{"echo"}, strings.Split(args, "\x1f")...)
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets a test run the real program as a child process
+// (internal/selfexec).
+func TestMain(m *testing.M) { selfexec.Main(m, "echo", main) }
 
 // echoProcess is the program running as a child process.
 type echoProcess struct {
@@ -50,11 +41,8 @@ type echoProcess struct {
 // "listening" line. At cleanup it is killed by its PID and waited for.
 func startEcho(t *testing.T, args ...string) *echoProcess {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	p := &echoProcess{lines: make(chan string, 256), exited: make(chan struct{})}
-	p.cmd = exec.Command(exe, "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join(append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...), "\x1f"))
+	p.cmd = selfexec.Command(t, "echo", append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
@@ -219,10 +207,7 @@ func TestPortInUse(t *testing.T) {
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer taken.Close()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), mainEnv+"=-addr\x1f"+taken.Addr().String())
+	cmd := selfexec.Command(t, "echo", "-addr", taken.Addr().String())
 	cmd.WaitDelay = waitFor
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -15,24 +14,15 @@ import (
 	"time"
 
 	"github.com/evmachine/evmachine/internal/nettest"
+	"github.com/evmachine/evmachine/internal/selfexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const waitFor = 20 * time.Second // bounds every wait; never a measurement
 
-// mainEnv makes the test binary run main() with the arguments it holds
-// (separated by \x1f), so that a test can signal a real proxy process.
-const mainEnv = "EVMACHINE_PROXY_EXAMPLE_ARGS"
-
-func TestMain(m *testing.M) {
-	if args, ok := os.LookupEnv(mainEnv); ok {
-		os.Args = append([]string{"proxy"}, strings.Split(args, "\x1f")...)
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets a test signal a real proxy process (internal/selfexec).
+func TestMain(m *testing.M) { selfexec.Main(m, "proxy", main) }
 
 // start runs the proxy in this process; Cleanup stops it and checks run's
 // result.
@@ -148,10 +138,7 @@ func TestBadFlags(t *testing.T) {
 // an exchange gets its answer, the process logs "proxy stopped" and exits 0.
 func TestSignalStopsGracefully(t *testing.T) {
 	be := backend(t, "A:")
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join([]string{"-listen", "127.0.0.1:0", "-backend", be, "-grace", "5s"}, "\x1f"))
+	cmd := selfexec.Command(t, "proxy", "-listen", "127.0.0.1:0", "-backend", be, "-grace", "5s")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -208,10 +195,7 @@ func TestPortInUse(t *testing.T) {
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer taken.Close()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join([]string{"-listen", taken.Addr().String(), "-backend", "127.0.0.1:9"}, "\x1f"))
+	cmd := selfexec.Command(t, "proxy", "-listen", taken.Addr().String(), "-backend", "127.0.0.1:9")
 	cmd.WaitDelay = waitFor
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"net"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -12,22 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/selfexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// mainEnv makes the test binary run main() with the arguments it holds
-// (separated by \x1f), so that a test runs the real program as a process.
-const mainEnv = "EVMACHINE_STATSD_EXAMPLE_ARGS"
-
-func TestMain(m *testing.M) {
-	if args, ok := os.LookupEnv(mainEnv); ok {
-		os.Args = append([]string{"statsd"}, strings.Split(args, "\x1f")...)
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets a test run the real program as a child process
+// (internal/selfexec).
+func TestMain(m *testing.M) { selfexec.Main(m, "statsd", main) }
 
 // statsdProcess is the program running as a child process.
 type statsdProcess struct {
@@ -43,11 +34,8 @@ type statsdProcess struct {
 // for its "listening" line. At cleanup it is killed by its PID.
 func startStatsd(t *testing.T, args ...string) *statsdProcess {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	p := &statsdProcess{log: make(chan string, 1024), flushes: make(chan Snapshot, 1024), exited: make(chan struct{})}
-	p.cmd = exec.Command(exe, "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join(append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...), "\x1f"))
+	p.cmd = selfexec.Command(t, "statsd", append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	stdout, err := p.cmd.StdoutPipe()
@@ -170,8 +158,7 @@ func TestProcessFlushesToStdoutAndGraphite(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), mainEnv+"=-flush\x1f0s")
+	cmd := selfexec.Command(t, "statsd", "-flush", "0s")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)

@@ -14,24 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/selfexec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const watchdog = 20 * time.Second // bounds every wait; never a measurement
 
-// mainEnv makes the test binary run main() with the arguments it holds
-// (separated by \x1f), so that a test runs the real program as a process.
-const mainEnv = "EVMACHINE_TAIL_EXAMPLE_ARGS"
-
-func TestMain(m *testing.M) {
-	if args, ok := os.LookupEnv(mainEnv); ok {
-		os.Args = append([]string{"tail"}, strings.Split(args, "\x1f")...)
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets a test run the real program as a child process
+// (internal/selfexec).
+func TestMain(m *testing.M) { selfexec.Main(m, "tail", main) }
 
 // tailProcess is the program running as a child process.
 type tailProcess struct {
@@ -44,11 +36,8 @@ type tailProcess struct {
 
 func startTail(t *testing.T, args ...string) *tailProcess {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	p := &tailProcess{log: make(chan string, 1024), out: make(chan string, 1024), exited: make(chan struct{})}
-	p.cmd = exec.Command(exe, "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), mainEnv+"="+strings.Join(args, "\x1f"))
+	p.cmd = selfexec.Command(t, "tail", args...)
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	stdout, err := p.cmd.StdoutPipe()

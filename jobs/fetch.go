@@ -90,24 +90,27 @@ func (s *Server) timeoutArg() string {
 // busy), and when all are empty waits with BRPOP queue:a queue:b ... 2
 // on a connection of the blocking pool.
 func (s *Server) fetchBasic() {
-	keys := s.order.next(s.rnd)
-	basicPop.run(s.rc, keys, nil, func(v redis.Value, err error) {
-		if err != nil {
+	s.popOr(basicPop, s.order.next(s.rnd), nil, s.gotBasic, s.brpop)
+}
+
+// popOr runs a pop script over the queue keys: a job it pops goes to got;
+// when the queues are empty, block waits for one (unless the server is
+// quiet now).
+func (s *Server) popOr(sc *script, keys []string, args []any, got func(key, raw string), block func()) {
+	sc.run(s.rc, keys, args, func(v redis.Value, err error) {
+		switch {
+		case err != nil:
 			s.fetching--
 			s.fetchFailed(err)
-			return
-		}
-		if len(v.Elems) == 2 {
+		case len(v.Elems) == 2:
 			s.fetching--
-			s.gotBasic(v.Elems[0].Str, v.Elems[1].Str)
-			return
-		}
-		if s.quiet {
+			got(v.Elems[0].Str, v.Elems[1].Str)
+		case s.quiet:
 			s.fetching--
 			s.fetched()
-			return
+		default:
+			block()
 		}
-		s.brpop()
 	})
 }
 
@@ -152,22 +155,7 @@ func (s *Server) fetchReliable() {
 	keys := s.order.next(s.rnd)
 	s.fetchSeq++
 	first := s.order.keys[s.fetchSeq%len(s.order.keys)]
-	reliablePop.run(s.rc, keys, []any{s.workingSuffix()}, func(v redis.Value, err error) {
-		if err != nil {
-			s.fetching--
-			s.fetchFailed(err)
-			return
-		}
-		if len(v.Elems) == 2 {
-			s.fetching--
-			s.gotReliable(v.Elems[0].Str, v.Elems[1].Str)
-			return
-		}
-		if s.quiet {
-			s.fetching--
-			s.fetched()
-			return
-		}
+	s.popOr(reliablePop, keys, []any{s.workingSuffix()}, s.gotReliable, func() {
 		s.rc.DoStrings(func(v redis.Value, err error) {
 			s.fetching--
 			if err != nil {

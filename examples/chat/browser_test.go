@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,16 +43,34 @@ func chromiumPath(t *testing.T) string {
 }
 
 // startChromium runs headless Chromium on url and returns the DevTools
-// WebSocket URL of its page; the process is killed by PID at cleanup.
+// WebSocket URL of its page. Chromium runs in a process group of its own
+// (it forks helpers), which is killed at cleanup; its profile directory is
+// removed once the whole group has gone, so that no helper still writes
+// into it.
 func startChromium(t *testing.T, url string) string {
 	t.Helper()
+	profile, err := os.MkdirTemp("", "evmachine-chromium-")
+	require.NoError(t, err)
 	cmd := exec.Command(chromiumPath(t), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-extensions", "--user-data-dir="+t.TempDir(), "--remote-debugging-address=127.0.0.1",
+		"--disable-extensions", "--user-data-dir="+profile, "--remote-debugging-address=127.0.0.1",
 		"--remote-debugging-port=0", "--window-size=900,700", url)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		pgid := cmd.Process.Pid // Setpgid: the group's id is the browser's PID
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		cmd.Wait()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if syscall.Kill(-pgid, 0) == syscall.ESRCH {
+				break // every helper has exited
+			}
+		}
+		if err := os.RemoveAll(profile); err != nil {
+			t.Logf("chromium profile %s left behind: %v", profile, err)
+		}
+	})
 	found := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`DevTools listening on (ws://\S+)`)

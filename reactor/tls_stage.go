@@ -190,10 +190,11 @@ func (ts *tlsStage) write(c *Conn, p []byte) (int, error) {
 // a system call each.
 func (ts *tlsStage) encrypt(fn func() error) error {
 	r := ts.c.r
-	buf := r.tlsOut[:0]
-	ts.tr.batch = &buf
+	r.tlsOut = r.tlsOut[:0]
+	ts.tr.batch = &r.tlsOut // the reactor's own field: no allocation per call
 	err := fn()
 	ts.tr.batch = nil
+	buf := r.tlsOut
 	if len(buf) > 0 {
 		ts.c.writeSocket(buf) // copies what the kernel does not take
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,25 +33,9 @@ func TestQuickSmoke(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := childproc.ModuleRoot(".")
-	require.NoError(t, err)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subject+","+refStd, "server")
-	require.NoError(t, err)
-	taskset, _ := tasksetPath(true)
 	sc := Scenario{ID: "S1", Title: "smoke: 20 connections, 64-byte ping-pong", Conns: 20, Size: 64,
 		Warmup: 200 * time.Millisecond, Duration: time.Second}
-	log := discardLog()
-	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: []Scenario{sc},
-		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
-
-	// Watchdog: the runner stops its children and returns when ctx ends.
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmoke", Started: time.Now(), Quick: true}
-	require.NoError(t, rn.Run(ctx, res))
-	res.Finished = time.Now()
+	res, log := runSmoke(t, subject+","+refStd, []Scenario{sc}, "go test ./bench -run TestQuickSmoke")
 
 	require.Len(t, res.Records, 2)
 	for _, r := range res.Records {
@@ -81,27 +66,13 @@ func TestQuickSmokeTLS(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := childproc.ModuleRoot(".")
-	require.NoError(t, err)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subjectTLS+","+refTLS+","+refGnet, "server")
-	require.NoError(t, err)
-	taskset, _ := tasksetPath(true)
 	scs := []Scenario{
 		{ID: "T1", Title: "smoke: 20 TLS connections, 64-byte ping-pong", Conns: 20, Size: 64, TLS: true,
 			Warmup: 200 * time.Millisecond, Duration: time.Second},
 		{ID: "T4", Title: "smoke: new TLS connections, 4 at a time", Conns: 4, Size: 64, TLS: true, Churn: true,
 			Warmup: 200 * time.Millisecond, Duration: time.Second},
 	}
-	log := discardLog()
-	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: scs,
-		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmokeTLS", Started: time.Now(), Quick: true}
-	require.NoError(t, rn.Run(ctx, res))
-	res.Finished = time.Now()
+	res, log := runSmoke(t, subjectTLS+","+refTLS+","+refGnet, scs, "go test ./bench -run TestQuickSmokeTLS")
 
 	require.Len(t, res.Records, 4, "gnet has no TLS: it runs no TLS scenario")
 	for _, r := range res.Records {
@@ -136,27 +107,13 @@ func TestQuickSmokeGroup(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the benchmark reads /proc")
 	}
-	root, err := childproc.ModuleRoot(".")
-	require.NoError(t, err)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, subjectGroup+","+slowOff+","+slowOn, "server")
-	require.NoError(t, err)
-	taskset, _ := tasksetPath(true)
 	scs := []Scenario{
 		{ID: "S2M", Title: "smoke: 20 connections, the server unpinned", Conns: 20, Size: 64, Suite: suiteGroup, Unpinned: true,
 			Servers: []string{subjectGroup, refGnetMC, refStd}, Warmup: 200 * time.Millisecond, Duration: time.Second},
 		{ID: "S2D", Title: "smoke: 20 connections, detector off and on", Conns: 20, Size: 64, Suite: suiteGroup,
 			Servers: []string{slowOff, slowOn}, Warmup: 200 * time.Millisecond, Duration: time.Second},
 	}
-	log := discardLog()
-	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: scs,
-		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	res := &Results{Machine: describeMachine("smoke"), Command: "go test ./bench -run TestQuickSmokeGroup", Started: time.Now(), Quick: true}
-	require.NoError(t, rn.Run(ctx, res))
-	res.Finished = time.Now()
+	res, log := runSmoke(t, subjectGroup+","+slowOff+","+slowOn, scs, "go test ./bench -run TestQuickSmokeGroup")
 
 	require.Len(t, res.Records, 3)
 	for _, r := range res.Records {
@@ -176,4 +133,28 @@ func TestQuickSmokeGroup(t *testing.T) {
 	assert.Contains(t, string(md), "| evmachine, detector on (100 ms) |")
 	assert.FileExists(t, filepath.Join(dir, resultsGroupFile))
 	assert.NoFileExists(t, filepath.Join(dir, resultsFile), "no plain scenario ran")
+}
+
+// runSmoke runs scenarios against the named servers (comma-separated)
+// through the runner, as `go run ./bench -quick` would, and returns the
+// results and the log the report is written with. The runner stops its
+// children and returns when its 120 s watchdog ends.
+func runSmoke(t *testing.T, names string, scenarios []Scenario, command string) (*Results, *slog.Logger) {
+	t.Helper()
+	root, err := childproc.ModuleRoot(".")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	srvs, err := selectNames(servers(runtime.NumCPU()), func(s Server) string { return s.Name }, names, "server")
+	require.NoError(t, err)
+	taskset, _ := tasksetPath(true)
+	log := discardLog()
+	rn := &Runner{Root: root, BinDir: t.TempDir(), Self: self, Taskset: taskset, Scenarios: scenarios,
+		Servers: srvs, Runs: 1, Parallel: 8, Log: log, Progress: newProgress(os.Stderr, log)}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	res := &Results{Machine: describeMachine("smoke"), Command: command, Started: time.Now(), Quick: true}
+	require.NoError(t, rn.Run(ctx, res))
+	res.Finished = time.Now()
+	return res, log
 }

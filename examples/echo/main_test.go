@@ -208,22 +208,10 @@ func TestPortInUse(t *testing.T) {
 	require.NoError(t, err)
 	defer taken.Close()
 	cmd := selfexec.Command(t, "echo", "-addr", taken.Addr().String())
-	cmd.WaitDelay = waitFor
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(waitFor):
-		cmd.Process.Kill() // by its PID
-		<-done
-		require.FailNow(t, "echo did not exit on a port in use", "stderr: %s", stderr.String())
-	}
+	stderr, err := selfexec.Run(t, cmd, waitFor)
 	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+	require.ErrorAs(t, err, &exit, "stderr: %s", stderr)
 	assert.Equal(t, 1, exit.ExitCode())
-	assert.Contains(t, stderr.String(), "address already in use")
-	t.Logf("stderr: %s", stderr.String())
+	assert.Contains(t, stderr, "address already in use")
+	t.Logf("stderr: %s", stderr)
 }

@@ -196,21 +196,9 @@ func TestPortInUse(t *testing.T) {
 	require.NoError(t, err)
 	defer taken.Close()
 	cmd := selfexec.Command(t, "proxy", "-listen", taken.Addr().String(), "-backend", "127.0.0.1:9")
-	cmd.WaitDelay = waitFor
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(waitFor):
-		cmd.Process.Kill() // by its PID
-		<-done
-		require.FailNow(t, "proxy did not exit on a port in use", "stderr: %s", stderr.String())
-	}
+	stderr, err := selfexec.Run(t, cmd, waitFor)
 	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, "stderr: %s", stderr.String())
+	require.ErrorAs(t, err, &exit, "stderr: %s", stderr)
 	assert.Equal(t, 1, exit.ExitCode())
-	assert.Contains(t, stderr.String(), "address already in use")
+	assert.Contains(t, stderr, "address already in use")
 }

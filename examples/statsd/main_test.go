@@ -159,8 +159,8 @@ func TestProcessFlushesToStdoutAndGraphite(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	cmd := selfexec.Command(t, "statsd", "-flush", "0s")
-	out, err := cmd.CombinedOutput()
+	stderr, err := selfexec.Run(t, cmd, watchdog)
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
-	assert.Contains(t, string(out), "-flush must be positive")
+	assert.Contains(t, stderr, "-flush must be positive")
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // env names the variable that carries the program's arguments, separated
@@ -44,4 +45,27 @@ func Command(t testing.TB, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), env(name)+"="+strings.Join(args, "\x1f"))
 	return cmd
+}
+
+// Run runs cmd to its end, at most for wait (then it is killed by its PID
+// and the test fails), and returns what it wrote on stderr with its exit
+// error (nil, or an *exec.ExitError).
+func Run(t testing.TB, cmd *exec.Cmd, wait time.Duration) (stderr string, err error) {
+	t.Helper()
+	var buf strings.Builder
+	cmd.Stderr = &buf
+	cmd.WaitDelay = wait
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("selfexec: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(wait):
+		cmd.Process.Kill() // by its PID
+		<-done
+		t.Fatalf("selfexec: %s did not exit within %v; stderr: %s", cmd.Path, wait, buf.String())
+	}
+	return buf.String(), err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,9 +9,6 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,77 +24,27 @@ const waitFor = 20 * time.Second // bounds every wait; never a measurement
 // (internal/selfexec).
 func TestMain(m *testing.M) { selfexec.Main(m, "echo", main) }
 
-// echoProcess is the program running as a child process.
+// echoProcess is the program running as a child process, with the address
+// it listens on.
 type echoProcess struct {
-	cmd    *exec.Cmd
-	addr   string
-	lines  chan string // stderr (the log), closed at its end
-	exited chan struct{}
-	werr   error
+	*selfexec.Process
+	addr string
 }
 
 // startEcho runs the program with args on 127.0.0.1:0 and waits for its
 // "listening" line. At cleanup it is killed by its PID and waited for.
 func startEcho(t *testing.T, args ...string) *echoProcess {
 	t.Helper()
-	p := &echoProcess{lines: make(chan string, 256), exited: make(chan struct{})}
-	p.cmd = selfexec.Command(t, "echo", append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.lines <- sc.Text()
-		}
-		close(p.lines)
-		p.werr = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill() // by its PID; an error once it has exited: fine
-		select {
-		case <-p.exited:
-		case <-time.After(waitFor):
-			t.Errorf("echo (pid %d) did not exit", p.cmd.Process.Pid)
-		}
-	})
-	addrRE := regexp.MustCompile(`msg="echo server listening".* addr=(\S+)`)
-	for p.addr == "" {
-		select {
-		case l, ok := <-p.lines:
-			require.True(t, ok, "echo exited before listening")
-			if m := addrRE.FindStringSubmatch(l); m != nil {
-				p.addr = m[1]
-			}
-		case <-time.After(waitFor):
-			require.FailNow(t, "echo did not start")
-		}
-	}
-	return p
+	p := selfexec.Start(t, "echo", waitFor, append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
+	addr := p.WaitLog(t, `msg="echo server listening".* addr=(\S+)`)[1]
+	return &echoProcess{Process: p, addr: addr}
 }
 
 // stop sends SIGTERM and checks the program exits 0 with its last line.
 func (p *echoProcess) stop(t *testing.T) {
 	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	var log []string
-	timeout := time.After(waitFor)
-	for done := false; !done; {
-		select {
-		case l, ok := <-p.lines:
-			if !ok {
-				done = true
-				break
-			}
-			log = append(log, l)
-		case <-timeout:
-			require.FailNow(t, "echo did not exit after SIGTERM")
-		}
-	}
-	<-p.exited
-	require.NoError(t, p.werr, "exit status 0; log:\n%s", strings.Join(log, "\n"))
-	assert.Contains(t, strings.Join(log, "\n"), "echo server stopped")
+	log, _ := p.Stop(t)
+	assert.Contains(t, log, "echo server stopped")
 }
 
 // testCert writes a certificate for loop.test and 127.0.0.1 from a fresh

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"os/exec"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,88 +18,13 @@ import (
 // (internal/selfexec).
 func TestMain(m *testing.M) { selfexec.Main(m, "statsd", main) }
 
-// statsdProcess is the program running as a child process.
-type statsdProcess struct {
-	cmd     *exec.Cmd
-	addr    string
-	log     chan string   // stderr
-	flushes chan Snapshot // stdout, closed at its end
-	exited  chan struct{}
-	werr    error
-}
-
 // startStatsd runs the program with args on a free loopback port and waits
-// for its "listening" line. At cleanup it is killed by its PID.
-func startStatsd(t *testing.T, args ...string) *statsdProcess {
+// for its "listening" line; it returns the process and the address. At
+// cleanup it is killed by its PID.
+func startStatsd(t *testing.T, args ...string) (*selfexec.Process, string) {
 	t.Helper()
-	p := &statsdProcess{log: make(chan string, 1024), flushes: make(chan Snapshot, 1024), exited: make(chan struct{})}
-	p.cmd = selfexec.Command(t, "statsd", append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	stdout, err := p.cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	stderrDone := make(chan struct{})
-	go func() {
-		defer close(stderrDone)
-		for sc := bufio.NewScanner(stderr); sc.Scan(); {
-			t.Log(sc.Text())
-			select {
-			case p.log <- sc.Text():
-			default:
-			}
-		}
-	}()
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var s Snapshot
-			if assert.NoError(t, json.Unmarshal(sc.Bytes(), &s), "stdout line %q", sc.Text()) {
-				p.flushes <- s
-			}
-		}
-		close(p.flushes)
-		<-stderrDone // Wait closes the pipes: both read to their end first
-		p.werr = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill() // by its PID; an error once it has exited: fine
-		select {
-		case <-p.exited:
-		case <-time.After(watchdog):
-			t.Errorf("statsd (pid %d) did not exit", p.cmd.Process.Pid)
-		}
-	})
-	addrRE := regexp.MustCompile(`msg="statsd listening".* addr=(\S+)`)
-	for p.addr == "" {
-		select {
-		case l := <-p.log:
-			if m := addrRE.FindStringSubmatch(l); m != nil {
-				p.addr = m[1]
-			}
-		case <-p.exited:
-			require.FailNow(t, "statsd exited before listening")
-		case <-time.After(watchdog):
-			require.FailNow(t, "statsd did not start")
-		}
-	}
-	return p
-}
-
-// stop sends SIGTERM and checks the program exits 0.
-func (p *statsdProcess) stop(t *testing.T) {
-	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	for range p.flushes { // the last flush, then EOF
-	}
-	select {
-	case <-p.exited:
-	case <-time.After(watchdog):
-		require.FailNow(t, "statsd did not exit after SIGTERM")
-	}
-	require.NoError(t, p.werr)
+	p := selfexec.Start(t, "statsd", watchdog, append([]string{"-addr", "127.0.0.1:0", "-grace", "5s"}, args...)...)
+	return p, p.WaitLog(t, `msg="statsd listening".* addr=(\S+)`)[1]
 }
 
 // Senders from several source ports (spread over the loops of -loops 2)
@@ -112,28 +35,37 @@ func TestProcessFlushesToStdoutAndGraphite(t *testing.T) {
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer gl.Close()
-	p := startStatsd(t, "-flush", "100ms", "-loops", "2", "-graphite", gl.Addr().String())
+	p, addr := startStatsd(t, "-flush", "100ms", "-loops", "2", "-graphite", gl.Addr().String())
 
 	const senders, each = 8, 50
-	for range senders {
-		c, err := net.Dial("udp", p.addr)
+	var total, bad float64
+	deadline := time.After(watchdog)
+	// waitFlushes reads flushes until they add up to want counters and bad
+	// lines. Each sender waits for its datagrams to be counted before the
+	// next one sends: UDP drops what overflows the socket's buffer, and a
+	// burst of 400 datagrams can, on a busy machine.
+	waitFlushes := func(want float64) {
+		for total < want || bad < want {
+			select {
+			case line := <-p.Out: // a flush, as a JSON line
+				var s Snapshot
+				require.NoError(t, json.Unmarshal([]byte(line), &s), "stdout line %q", line)
+				total += s.Counters["req"]
+				bad += float64(s.Bad)
+			case <-deadline:
+				require.FailNow(t, "watchdog: the flushes did not add up", "req %v of %v, bad %v", total, want, bad)
+			}
+		}
+	}
+	for i := range senders {
+		c, err := net.Dial("udp", addr)
 		require.NoError(t, err)
 		for range each {
 			send(t, c, "req:1|c\nbad line")
 		}
 		send(t, c, "temp:7|g")
 		c.Close()
-	}
-	var total, bad float64
-	deadline := time.After(watchdog)
-	for total < senders*each || bad < senders*each {
-		select {
-		case s := <-p.flushes:
-			total += s.Counters["req"]
-			bad += float64(s.Bad)
-		case <-deadline:
-			require.FailNow(t, "watchdog: the flushes did not add up", "req %v of %d, bad %v", total, senders*each, bad)
-		}
+		waitFlushes(float64((i + 1) * each))
 	}
 	assert.Equal(t, float64(senders*each), total, "every counter once")
 
@@ -154,7 +86,11 @@ func TestProcessFlushesToStdoutAndGraphite(t *testing.T) {
 	}
 	assert.Regexp(t, `^stats\.gauges\.temp 7 \d+$`, readGraphite())
 	assert.Regexp(t, `^stats\.gauges\.temp 7 \d+$`, readGraphite(), "reconnected")
-	p.stop(t)
+	_, rest := p.Stop(t)
+	for _, line := range rest { // the last flush
+		var s Snapshot
+		assert.NoError(t, json.Unmarshal([]byte(line), &s), "stdout line %q", line)
+	}
 }
 
 func TestBadFlags(t *testing.T) {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os/exec"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,32 +136,8 @@ func TestBadFlags(t *testing.T) {
 // an exchange gets its answer, the process logs "proxy stopped" and exits 0.
 func TestSignalStopsGracefully(t *testing.T) {
 	be := backend(t, "A:")
-	cmd := selfexec.Command(t, "proxy", "-listen", "127.0.0.1:0", "-backend", be, "-grace", "5s")
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill() })
-	lines := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	addrRE := regexp.MustCompile(`msg="proxy listening".* addr=(\S+)`)
-	var addr string
-	for addr == "" {
-		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "the proxy exited before listening")
-			if m := addrRE.FindStringSubmatch(l); m != nil {
-				addr = m[1]
-			}
-		case <-time.After(waitFor):
-			require.FailNow(t, "the proxy did not start")
-		}
-	}
+	p := selfexec.Start(t, "proxy", waitFor, "-listen", "127.0.0.1:0", "-backend", be, "-grace", "5s")
+	addr := p.WaitLog(t, `msg="proxy listening".* addr=(\S+)`)[1]
 	c, err := net.DialTimeout("tcp", addr, waitFor)
 	require.NoError(t, err)
 	defer c.Close()
@@ -174,16 +148,11 @@ func TestSignalStopsGracefully(t *testing.T) {
 	_, err = io.ReadFull(c, got)
 	require.NoError(t, err)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	p.Signal(t, syscall.SIGTERM)
 	rest, _ := io.ReadAll(c) // the proxy closes the client after flushing
 	assert.Empty(t, rest)
-	c.Close() // (else the proxy's lingering close waits for it)
-	var log []string
-	for l := range lines {
-		log = append(log, l)
-	}
-	require.NoError(t, cmd.Wait(), "exit status 0")
-	all := strings.Join(log, "\n")
+	c.Close()           // (else the proxy's lingering close waits for it)
+	all, _ := p.Wait(t) // exit status 0
 	assert.Contains(t, all, "stopping gracefully")
 	assert.Contains(t, all, "proxy stopped")
 	assert.Equal(t, "A:in flight", string(got))

@@ -121,14 +121,26 @@ func (p *Process) WaitLog(t testing.TB, re string) []string {
 	}
 }
 
-// Stop sends SIGTERM, reads what is left of stdout, waits for the exit and
-// fails the test unless the status is 0. It returns the whole log and the
-// stdout lines nobody had read.
+// Stop sends SIGTERM and Waits.
 func (p *Process) Stop(t testing.TB) (log string, rest []string) {
 	t.Helper()
-	if err := syscall.Kill(p.Pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("selfexec: SIGTERM: %v", err)
+	p.Signal(t, syscall.SIGTERM)
+	return p.Wait(t)
+}
+
+// Signal sends sig to the program, by its PID.
+func (p *Process) Signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(p.Pid, sig); err != nil {
+		t.Fatalf("selfexec: %v: %v", sig, err)
 	}
+}
+
+// Wait reads what is left of stdout, waits for the exit (within the wait)
+// and fails the test unless the status is 0. It returns the whole log and
+// the stdout lines nobody had read.
+func (p *Process) Wait(t testing.TB) (log string, rest []string) {
+	t.Helper()
 	deadline := time.After(p.wait)
 	for out := p.Out; out != nil; {
 		select {
@@ -139,13 +151,13 @@ func (p *Process) Stop(t testing.TB) (log string, rest []string) {
 			}
 			rest = append(rest, line)
 		case <-deadline:
-			t.Fatalf("selfexec: the program did not exit within %v of SIGTERM", p.wait)
+			t.Fatalf("selfexec: the program did not exit within %v", p.wait)
 		}
 	}
 	select {
 	case <-p.Exited:
 	case <-deadline:
-		t.Fatalf("selfexec: the program did not exit within %v of SIGTERM", p.wait)
+		t.Fatalf("selfexec: the program did not exit within %v", p.wait)
 	}
 	p.mu.Lock()
 	log = strings.Join(p.lines, "\n")

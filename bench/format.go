@@ -3,38 +3,15 @@ package main
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/evmachine/evmachine/bench/internal/stats"
 )
 
-// thousands formats v rounded to an integer with comma separators.
-func thousands(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	s := strconv.FormatInt(int64(math.Round(math.Abs(v))), 10)
-	var b strings.Builder
-	if v < 0 && math.Round(v) != 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// fmtF formats v with prec decimals, "–" for a missing value.
-func fmtF(v float64, prec int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	return strconv.FormatFloat(v, 'f', prec, 64)
-}
+// thousands and fmtF format report figures (bench/internal/stats).
+var (
+	thousands = stats.Thousands
+	fmtF      = stats.Fixed
+)
 
 // fmtSig formats v with about three significant digits.
 func fmtSig(v float64) string {

@@ -348,30 +348,11 @@ func oneLine(s string) string {
 	return s
 }
 
-func thousands(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	s := fmt.Sprintf("%d", int64(math.Round(math.Abs(v))))
-	var b strings.Builder
-	if v < 0 && math.Round(v) != 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func fmtF(v float64, prec int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	return fmt.Sprintf("%.*f", prec, v)
-}
+// thousands and fmtF format report figures (bench/internal/stats).
+var (
+	thousands = stats.Thousands
+	fmtF      = stats.Fixed
+)
 
 func fmtRatio(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -150,6 +150,11 @@ func (ts *tlsStage) drain() {
 		}
 		switch {
 		case err == nil:
+			if n < len(out) && ts.tr.caughtUp() {
+				// crypto/tls returned a whole record's plaintext and has
+				// nothing more: spare it a Read that could only say so.
+				return
+			}
 		case err == errWouldBlock:
 			return
 		case err == io.EOF: // close_notify: as a FIN

@@ -23,6 +23,7 @@ type tlsTransport struct {
 	mu     sync.Mutex
 	cond   sync.Cond
 	in     []byte  // raw input not yet read by crypto/tls
+	left   int     // bytes of the record under way that Read has not handed over yet
 	out    []byte  // handshake records not yet handed to the socket
 	posted bool    // a tick that moves out to the socket is queued
 	closed bool    // the Conn closed: Read fails
@@ -88,33 +89,70 @@ func (t *tlsTransport) close() {
 	t.mu.Unlock()
 }
 
-// Read is crypto/tls reading raw input.
+// recordHeaderLen is a TLS record's header: type, version, length.
+const recordHeaderLen = 5
+
+// chunk returns how many bytes of in Read may hand over now, at most max:
+// never past the end of the record under way, so that crypto/tls, which
+// reads only through Read, holds no byte of a later record once it has
+// returned one (the stage's drain relies on it to skip a Read that could
+// only say "no more yet"). At a record boundary it waits for the whole
+// header, whose length field says where the record ends.
+func (t *tlsTransport) chunk(max int) int {
+	if t.left == 0 {
+		if len(t.in) < recordHeaderLen {
+			return 0
+		}
+		t.left = recordHeaderLen + (int(t.in[3])<<8 | int(t.in[4]))
+	}
+	return min(max, t.left, len(t.in))
+}
+
+// take hands over n bytes of in to p.
+func (t *tlsTransport) take(p []byte, n int) int {
+	n = copy(p, t.in[:n])
+	t.in = t.in[n:]
+	t.left -= n
+	if len(t.in) == 0 {
+		t.in = t.in[:0:0] // let the buffer go once drained
+	}
+	return n
+}
+
+// caughtUp reports, on the loop after the handshake, that crypto/tls has
+// been handed whole records only and there is no more input: a Read now
+// could only return errWouldBlock.
+func (t *tlsTransport) caughtUp() bool { return len(t.in) == 0 && t.left == 0 }
+
+// Read is crypto/tls reading raw input, a record at a time (chunk).
 func (t *tlsTransport) Read(p []byte) (int, error) {
 	if t.owned { // the loop's own call: never blocks
-		if len(t.in) == 0 {
+		n := t.chunk(len(p))
+		if n == 0 {
 			return 0, errWouldBlock
 		}
-		n := copy(p, t.in)
-		t.in = t.in[n:]
-		if len(t.in) == 0 {
-			t.in = t.in[:0:0] // let the buffer go once drained
-		}
-		return n, nil
+		return t.take(p, n), nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for len(t.in) == 0 && !t.closed && !t.eof {
+	for {
+		if t.closed {
+			return 0, errTransportClosed
+		}
+		if n := t.chunk(len(p)); n > 0 {
+			return t.take(p, n), nil
+		}
+		if t.eof {
+			if len(t.in) == 0 {
+				return 0, io.EOF
+			}
+			// A peer that closed within a record header: crypto/tls
+			// gets the bytes, then the end.
+			t.left = len(t.in)
+			return t.take(p, min(len(p), len(t.in))), nil
+		}
 		t.cond.Wait()
 	}
-	switch {
-	case t.closed:
-		return 0, errTransportClosed
-	case len(t.in) == 0:
-		return 0, io.EOF
-	}
-	n := copy(p, t.in)
-	t.in = t.in[n:]
-	return n, nil
 }
 
 // Write is crypto/tls writing records: straight to the socket's write

@@ -109,13 +109,13 @@ func (j *Job) field(key string, raw json.RawMessage) error {
 	case "retry":
 		j.Retry, err = decodeRetry(raw)
 	case "created_at":
-		err = decodeFloat(raw, &j.CreatedAt)
+		err = decodeStamp(raw, &j.CreatedAt)
 	case "enqueued_at":
-		err = decodeFloat(raw, &j.EnqueuedAt)
+		err = decodeStamp(raw, &j.EnqueuedAt)
 	case "failed_at":
-		err = decodeFloat(raw, &j.FailedAt)
+		err = decodeStamp(raw, &j.FailedAt)
 	case "retried_at":
-		err = decodeFloat(raw, &j.RetriedAt)
+		err = decodeStamp(raw, &j.RetriedAt)
 	case "error_class":
 		err = decodeString(raw, &j.ErrorClass)
 	case "error_message":
@@ -175,6 +175,23 @@ func decodeFloat(raw []byte, f *float64) error {
 	*f = v
 	if math.IsInf(*f, 0) || math.IsNaN(*f) {
 		return errors.New("not a finite number")
+	}
+	return nil
+}
+
+// decodeStamp decodes a timestamp into epoch seconds. Sidekiq 6 and 7
+// write float seconds (1700000000.123); Sidekiq 8 writes integer
+// milliseconds (1700000000123) and tells the two apart by JSON type, as
+// Ruby parses them: a number with a fraction or an exponent is a Float
+// (seconds), any other is an Integer (milliseconds). Seconds are what Job
+// holds and what it writes back, always with a fraction, which Sidekiq 8
+// reads as seconds too.
+func decodeStamp(raw []byte, f *float64) error {
+	if err := decodeFloat(raw, f); err != nil {
+		return err
+	}
+	if !bytes.ContainsAny(raw, ".eE") && !isNull(raw) {
+		*f /= 1000
 	}
 	return nil
 }

@@ -32,9 +32,10 @@
 // "wrapped") run on the handler of their ActiveJob class, and Bind binds
 // their ActiveJob arguments; NewActiveJob makes one for Rails to run.
 //
-// Timestamps are Sidekiq 6's float seconds (created_at 1700000000.0,
-// always with a fraction); Sidekiq 8's integer milliseconds are not
-// written. Reliable fetch needs Redis 6.2 (LMOVE, BLMOVE); the rest
+// Timestamps are written as Sidekiq 6's float seconds (created_at
+// 1700000000.0, always with a fraction), which Sidekiq 8 also reads as
+// seconds. Sidekiq 8's integer milliseconds are read: an integer
+// timestamp is milliseconds, as Sidekiq 8 tells the two apart. Reliable fetch needs Redis 6.2 (LMOVE, BLMOVE); the rest
 // works with what Sidekiq 6.4 needs.
 //
 // # Reliable fetch

@@ -70,6 +70,37 @@ func TestJobDecodeErrors(t *testing.T) {
 	assert.Equal(t, 0, j.MaxRetries(25))
 }
 
+// Timestamps: Sidekiq 6 and 7's float seconds and Sidekiq 8's integer
+// milliseconds both decode to seconds, told apart by JSON type as Ruby
+// does; they are written back as seconds with a fraction, which every
+// version reads as seconds.
+func TestJobTimestampsSecondsAndMilliseconds(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want float64
+	}{
+		{"1700000000.25", 1700000000.25}, // Sidekiq 6, 7: Time.now.to_f
+		{"1700000000.0", 1700000000},     // a float with no fraction left
+		{"1.7e9", 1700000000},            // an exponent is a Float in Ruby too
+		{"1700000000250", 1700000000.25}, // Sidekiq 8: epoch milliseconds
+		{"1700000000000", 1700000000},    // an Integer is milliseconds, whatever its size
+		{"null", 0},
+	}
+	for _, tt := range tests {
+		for _, field := range []string{"created_at", "enqueued_at", "failed_at", "retried_at"} {
+			j := new(Job)
+			require.NoError(t, j.UnmarshalJSON([]byte(`{"class":"A","args":[],"`+field+`":`+tt.raw+`}`)), "%s %s", field, tt.raw)
+			got := map[string]float64{"created_at": j.CreatedAt, "enqueued_at": j.EnqueuedAt, "failed_at": j.FailedAt, "retried_at": j.RetriedAt}[field]
+			assert.InDelta(t, tt.want, got, 1e-6, "%s %s", field, tt.raw)
+		}
+	}
+	j := new(Job)
+	require.NoError(t, j.UnmarshalJSON([]byte(`{"class":"A","args":[],"created_at":1700000000250,"enqueued_at":1700000001000}`)))
+	out, err := j.MarshalJSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"created_at":1700000000.25,"enqueued_at":1700000001.0`)
+}
+
 func TestBind(t *testing.T) {
 	j, err := NewJob("A", 1, "two", map[string]int{"x": 3})
 	require.NoError(t, err)

@@ -73,11 +73,12 @@ func (r *Reactor) proxyRead(src *Conn) {
 
 // canSplice reports whether the next move may go through a pipe: the OS
 // has splice, the pair allows it, the traffic is bulk, and nothing is
-// queued on the connected target (spliced bytes must not overtake it).
+// queued on the connected target, neither bytes nor a SendFile (spliced
+// bytes must not overtake them; copied ones queue behind the file).
 func (r *Reactor) canSplice(ps *proxyState, dst *Conn) bool {
 	_, plainDst := dst.st.(*proxyState) // no other stage (TLS) between dst's socket and the bytes
 	return spliceSupported && !ps.noSplice && !ps.small && plainDst &&
-		dst.flags&(fConnecting|fResolving) == 0 && dst.OutboundSize() == 0
+		dst.flags&(fConnecting|fResolving) == 0 && dst.OutboundSize() == 0 && !dst.sf.holdsWrites()
 }
 
 // copyMove reads one buffer from src and writes it to dst, which queues

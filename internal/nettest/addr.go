@@ -30,7 +30,9 @@ func StalledAddr(t testing.TB) string {
 	t.Helper()
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	require.NoError(t, err)
+	unix.CloseOnExec(fd)
 	t.Cleanup(func() { unix.Close(fd) })
+	require.NoError(t, unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1))
 	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
 	require.NoError(t, unix.Listen(fd, 0))
 	sa, err := unix.Getsockname(fd)
@@ -55,13 +57,22 @@ func StalledAddr(t testing.TB) string {
 }
 
 // RefusedAddr returns a loopback TCP address nobody listens on, so that
-// connects to it are refused: the port was free a moment ago and nothing
-// else on the test machine races for it.
+// connects to it are refused. The port stays reserved until the test ends:
+// a socket is bound to it and never listens, so a listener on port 0 of
+// another test or package running meanwhile is not given it, as it could
+// be given a port that was merely free a moment ago. The socket has
+// SO_REUSEADDR, so the test itself may still listen on the address later
+// (net.Listen sets it too; the kernel skips such a port only when it picks
+// one for port 0).
 func RefusedAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	unix.CloseOnExec(fd)
+	t.Cleanup(func() { unix.Close(fd) })
+	require.NoError(t, unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1))
+	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	sa, err := unix.Getsockname(fd)
+	require.NoError(t, err)
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -23,6 +24,26 @@ func TestStalledAddrConnectsHang(t *testing.T) {
 func TestRefusedAddrRefuses(t *testing.T) {
 	_, err := net.DialTimeout("tcp", RefusedAddr(t), 10*time.Second)
 	assert.ErrorIs(t, err, unix.ECONNREFUSED)
+}
+
+// The port stays reserved while the test runs: a socket without
+// SO_REUSEADDR cannot bind it, and the test itself can still listen on it.
+func TestRefusedAddrStaysReserved(t *testing.T) {
+	addr := RefusedAddr(t)
+	ap, err := netip.ParseAddrPort(addr)
+	require.NoError(t, err)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	defer unix.Close(fd)
+	err = unix.Bind(fd, &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())})
+	assert.ErrorIs(t, err, unix.EADDRINUSE, "reserved")
+
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "the test may still listen on it")
+	defer ln.Close()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	require.NoError(t, err)
+	c.Close()
 }
 
 func TestServeRunsFnPerConnAndCleansUp(t *testing.T) {

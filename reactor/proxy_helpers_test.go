@@ -176,6 +176,17 @@ func newPxRig(t *testing.T, r *Reactor, half bool) *pxRig {
 	return rig
 }
 
+// pxProxying runs a reactor with a rig whose source proxies to its target.
+func pxProxying(t *testing.T, splice bool) (*Reactor, *pxRig) {
+	t.Helper()
+	r := pxLoop(t)
+	rig := newPxRig(t, r, false)
+	var err error
+	pxOn(t, r, func() { err = rig.src.ProxyTo(rig.dst, WithProxySplice(splice)) })
+	require.NoError(t, err)
+	return r, rig
+}
+
 // pxWrite writes p to c on a goroutine; the returned channel reports the
 // result.
 func pxWrite(c net.Conn, p []byte) <-chan error {

@@ -54,11 +54,7 @@ func TestProxyTargetWaitsForItsSendFile(t *testing.T) {
 // splices: the splice waits for the file too.
 func TestProxyTargetSendFileMidStream(t *testing.T) {
 	pxModes(t, func(t *testing.T, splice bool) {
-		r := pxLoop(t)
-		rig := newPxRig(t, r, false)
-		var proxyErr error
-		pxOn(t, r, func() { proxyErr = rig.src.ProxyTo(rig.dst, WithProxySplice(splice)) })
-		require.NoError(t, proxyErr)
+		r, rig := pxProxying(t, splice)
 		first := nettest.Pattern(4<<20, 33)
 		sent := pxWrite(rig.client, first)
 		assert.True(t, bytes.Equal(first, pxReadN(t, rig.peer, len(first))), "proxied before the file")

@@ -21,11 +21,7 @@ func pxModes(t *testing.T, fn func(t *testing.T, splice bool)) {
 
 func TestProxyToMovesBytesWithoutReceiveData(t *testing.T) {
 	pxModes(t, func(t *testing.T, splice bool) {
-		r := pxLoop(t)
-		rig := newPxRig(t, r, false)
-		var proxyErr error
-		pxOn(t, r, func() { proxyErr = rig.src.ProxyTo(rig.dst, WithProxySplice(splice)) })
-		require.NoError(t, proxyErr)
+		r, rig := pxProxying(t, splice)
 
 		data := nettest.Pattern(8<<20, 1)
 		sent := pxWrite(rig.client, data)

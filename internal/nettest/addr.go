@@ -28,16 +28,8 @@ const (
 // kernel that completes connects beyond the backlog.
 func StalledAddr(t testing.TB) string {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	require.NoError(t, err)
-	unix.CloseOnExec(fd)
-	t.Cleanup(func() { unix.Close(fd) })
-	require.NoError(t, unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1))
-	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	fd, addr := boundSocket(t)
 	require.NoError(t, unix.Listen(fd, 0))
-	sa, err := unix.Getsockname(fd)
-	require.NoError(t, err)
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
 	filler, err := net.DialTimeout("tcp", addr, fillTimeout) // Linux queues backlog+1: this one
 	require.NoError(t, err, "connect to fill the accept queue of %s", addr)
 	t.Cleanup(func() { filler.Close() })
@@ -66,6 +58,14 @@ func StalledAddr(t testing.TB) string {
 // one for port 0).
 func RefusedAddr(t testing.TB) string {
 	t.Helper()
+	_, addr := boundSocket(t)
+	return addr
+}
+
+// boundSocket returns a TCP socket bound to a free loopback port, with
+// SO_REUSEADDR, closed when the test ends, and its address.
+func boundSocket(t testing.TB) (int, string) {
+	t.Helper()
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	require.NoError(t, err)
 	unix.CloseOnExec(fd)
@@ -74,5 +74,5 @@ func RefusedAddr(t testing.TB) string {
 	require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
 	sa, err := unix.Getsockname(fd)
 	require.NoError(t, err)
-	return fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
+	return fd, fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
 }

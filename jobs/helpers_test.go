@@ -120,14 +120,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 // wait receives from ch within the watchdog.
 func wait[T any](t testing.TB, ch <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(watchdog):
-		require.FailNowf(t, "watchdog", "timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
+	return reactortest.Recv(t, ch, watchdog, what)
 }
 
 // member is a sorted-set member with its score.

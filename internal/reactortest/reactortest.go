@@ -39,3 +39,17 @@ func Start(t testing.TB, opts ...reactor.Option) *reactor.Reactor {
 	})
 	return r
 }
+
+// Recv receives one value from ch, or fails the test with "watchdog: timed
+// out waiting for what" after within. Call it from the test's goroutine.
+func Recv[T any](t testing.TB, ch <-chan T, within time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		t.Fatalf("watchdog: timed out waiting for %s", what)
+		var zero T
+		return zero
+	}
+}

@@ -67,12 +67,5 @@ func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 // wait receives from ch within the watchdog.
 func wait[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(watchdog):
-		require.FailNowf(t, "watchdog", "timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
+	return reactortest.Recv(t, ch, watchdog, what)
 }

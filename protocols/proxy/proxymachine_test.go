@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evmachine/evmachine/internal/reactortest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -271,12 +273,5 @@ func TestProxyMachineClientDisconnectNotServerError(t *testing.T) {
 // wait receives from ch within the bound.
 func wait[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitFor):
-		require.FailNow(t, "timed out waiting for "+what)
-		var zero T
-		return zero
-	}
+	return reactortest.Recv(t, ch, waitFor, what)
 }

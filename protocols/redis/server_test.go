@@ -79,12 +79,5 @@ func do(t *testing.T, r *reactor.Reactor, c *Client, args ...any) (Value, error)
 // wait receives from ch within the watchdog.
 func wait[T any](t testing.TB, ch <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(watchdog):
-		require.FailNowf(t, "watchdog", "timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
+	return reactortest.Recv(t, ch, watchdog, what)
 }

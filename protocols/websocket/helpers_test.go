@@ -41,14 +41,7 @@ func onLoop(t testing.TB, r *reactor.Reactor, fn func()) {
 // wait receives from ch within the watchdog.
 func wait[T any](t testing.TB, ch <-chan T, what string) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(watchdog):
-		require.FailNowf(t, "watchdog", "timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
+	return reactortest.Recv(t, ch, watchdog, what)
 }
 
 // echoConfig echoes every message back as it came (text as text).

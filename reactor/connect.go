@@ -123,7 +123,7 @@ func (r *Reactor) startConnect(c *Conn, sa unix.Sockaddr, family int, cc *connCo
 // dialSocket opens a socket with cc's options and starts a non-blocking
 // connect to sa.
 func dialSocket(sa unix.Sockaddr, family int, cc *connConfig) (int, error) {
-	fd, err := socketFd(family)
+	fd, err := socketFd(family, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, syscallErr("socket", err)
 	}

@@ -98,7 +98,7 @@ func listenSocket(network, addr string, cc *connConfig) (int, string, error) {
 		}
 		sa, family = tcpSockaddr(ip.WithZone(ta.Zone), ta.Port, network)
 	}
-	fd, err := socketFd(family)
+	fd, err := socketFd(family, unix.SOCK_STREAM)
 	if err != nil {
 		return -1, "", syscallErr("socket", err)
 	}

@@ -109,15 +109,3 @@ func sendTo(fd, family int, p []byte, to netip.AddrPort, path string) error {
 	}
 	return err
 }
-
-func datagramFd(domain int) (int, error) {
-	fd, err := unix.Socket(domain, unix.SOCK_DGRAM, 0)
-	if err != nil {
-		return -1, err
-	}
-	if err := setupFd(fd); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
-}

@@ -39,7 +39,7 @@ func packetSocket(network, addr string, cc *connConfig) (int, int, error) {
 	default:
 		return -1, 0, fmt.Errorf("%w %q: want udp, udp4, udp6 or unixgram", ErrUnsupportedNetwork, network)
 	}
-	fd, err := datagramFd(family)
+	fd, err := socketFd(family, unix.SOCK_DGRAM)
 	if err != nil {
 		return -1, 0, syscallErr("socket", err)
 	}

@@ -32,8 +32,10 @@ func acceptFd(fd int) (int, error) {
 	return nfd, nil
 }
 
-func socketFd(domain int) (int, error) {
-	fd, err := unix.Socket(domain, unix.SOCK_STREAM, 0)
+// socketFd makes a non-blocking, close-on-exec socket of the type typ
+// (unix.SOCK_STREAM, unix.SOCK_DGRAM).
+func socketFd(domain, typ int) (int, error) {
+	fd, err := unix.Socket(domain, typ, 0)
 	if err != nil {
 		return -1, err
 	}

@@ -37,8 +37,10 @@ func acceptFd(fd int) (int, error) {
 	return int(n), nil
 }
 
-func socketFd(domain int) (int, error) {
-	return unix.Socket(domain, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+// socketFd makes a non-blocking, close-on-exec socket of the type typ
+// (unix.SOCK_STREAM, unix.SOCK_DGRAM).
+func socketFd(domain, typ int) (int, error) {
+	return unix.Socket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
 
 // noSigpipe does nothing on Linux, which has no SO_NOSIGPIPE: the Go

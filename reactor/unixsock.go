@@ -25,7 +25,7 @@ func clearStaleSocket(path string) error {
 	if err != nil || fi.Mode()&os.ModeSocket == 0 {
 		return nil
 	}
-	fd, err := socketFd(unix.AF_UNIX) // non-blocking: a full backlog answers EAGAIN, not a wait
+	fd, err := socketFd(unix.AF_UNIX, unix.SOCK_STREAM) // non-blocking: a full backlog answers EAGAIN, not a wait
 	if err != nil {
 		return syscallErr("socket", err)
 	}

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/evmachine/evmachine/bench/internal/childproc"
+	"github.com/evmachine/evmachine/bench/internal/procfs"
 )
 
 type options struct {
@@ -175,7 +176,7 @@ func runAll(ctx context.Context, o options, root string, log *slog.Logger) (*res
 	}
 	res := &results{Machine: describeMachine(limit), Started: time.Now(), Rounds: o.rounds, Duration: o.duration,
 		Conns: o.conns, Servers: o.servers, WrkVersion: wrkVersion(wrk), Threads: o.threads,
-		Revision: revision(root), LoadBefore: loadAvg()}
+		Revision: revision(root), LoadBefore: procfs.LoadAvg()}
 	m := &measurer{wrk: wrk, taskset: taskset, serverCPU: o.serverCPU, wrkCPU: o.wrkCPU, threads: o.threads,
 		duration: o.duration, warmup: o.warmup, log: log}
 	for _, c := range o.conns {
@@ -214,7 +215,7 @@ func runAll(ctx context.Context, o options, root string, log *slog.Logger) (*res
 		}
 	}
 	res.Finished = time.Now()
-	res.LoadAfter = loadAvg()
+	res.LoadAfter = procfs.LoadAvg()
 	return res, nil
 }
 

@@ -273,16 +273,3 @@ func revision(root string) string {
 	}
 	return rev
 }
-
-// loadAvg returns the machine's load averages, from /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}

@@ -32,6 +32,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/procfs"
 )
 
 // settings are what the flags set.
@@ -132,7 +134,7 @@ func bench(ctx context.Context, log *slog.Logger, s settings) error {
 			enqs = append(enqs, e)
 		}
 	}
-	rep := report{settings: s, drains: drains, enqueues: enqs, took: time.Since(start), load: loadAvg(),
+	rep := report{settings: s, drains: drains, enqueues: enqs, took: time.Since(start), load: procfs.LoadAvg(),
 		versions: env.versions, notes: readNotes(log, s.out)}
 	if err := rep.write(s.out); err != nil {
 		return err

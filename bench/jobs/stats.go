@@ -2,7 +2,6 @@ package main
 
 import (
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,17 +49,4 @@ func median[T any](xs []T, f func(T) float64) float64 {
 		return v[len(v)/2]
 	}
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
-}
-
-// loadAvg returns the machine's load averages, from /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "(unknown)"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "(unknown)"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -2,17 +2,18 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/procfs"
 )
 
 // report prints the medians as Markdown tables.
 func report(rounds int, bulkBytes int64, conns int, dur time.Duration, bulkMBps, bulkCPU map[string][]float64, pp map[string][]pingpongResult, only string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Medians of %d rounds, loopback, %d CPUs, %s/%s, %s; load average at the end %s.\n",
-		rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAvg())
+		rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), procfs.LoadAvg())
 	if only != "pingpong" {
 		bulkTable(&b, bulkBytes, bulkMBps, bulkCPU)
 	}
@@ -73,18 +74,4 @@ func label(mode string) string {
 		return "Go io.Copy proxy (2 goroutines/conn)"
 	}
 	return mode
-}
-
-// loadAvg returns the 1, 5 and 15 minute load averages (other processes
-// on a shared machine show up there).
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

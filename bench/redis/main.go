@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/evmachine/evmachine/bench/internal/procfs"
 )
 
 const pinnedEnv = "EVM_REDIS_BENCH_PINNED"
@@ -56,7 +58,7 @@ func main() {
 		cs = append(cs, n)
 	}
 	names := strings.Split(*clients, ",")
-	loadBefore := loadAvg()
+	loadBefore := procfs.LoadAvg()
 	var results []result
 	for run := 1; run <= *runs; run++ {
 		for _, n := range cs {
@@ -72,7 +74,7 @@ func main() {
 			}
 		}
 	}
-	load := fmt.Sprintf("load average (1, 5, 15 min) %s before, %s after", loadBefore, loadAvg())
+	load := fmt.Sprintf("load average (1, 5, 15 min) %s before, %s after", loadBefore, procfs.LoadAvg())
 	report := render(results, cs, names, *dur, *runs, strings.Join(os.Args[1:], " "), load)
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		log.Fatal(err)
@@ -81,19 +83,6 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Print(report)
-}
-
-// loadAvg returns the machine's load averages, from /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "(unknown)"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "(unknown)"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // waitForOtherBenchmarks waits (up to 10 minutes) while another

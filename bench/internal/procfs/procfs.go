@@ -167,3 +167,18 @@ func CtxSwitches(pid int) (voluntary, nonvoluntary int64, err error) {
 func procPath(pid int, name string) string {
 	return filepath.Join("/proc", strconv.Itoa(pid), name)
 }
+
+// LoadAvg returns the machine's 1, 5 and 15 minute load averages from
+// /proc/loadavg, space-separated ("1.02 0.87 0.65"), or "unknown": other
+// processes on a shared machine show up there.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := bytes.Fields(b)
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return string(bytes.Join(f[:3], []byte(" ")))
+}

@@ -3,6 +3,8 @@ package procfs
 import (
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,4 +122,18 @@ func TestParseSystemCPU(t *testing.T) {
 	assert.ErrorIs(t, err, ErrFormat, "the first line must be the total")
 	_, err = ParseSystemCPU([]byte("cpu 1 2 x 4 5 6 7 8\n"))
 	assert.ErrorIs(t, err, ErrFormat)
+}
+
+func TestLoadAvg(t *testing.T) {
+	got := LoadAvg()
+	if _, err := os.Stat("/proc/loadavg"); err != nil {
+		assert.Equal(t, "unknown", got)
+		return
+	}
+	f := strings.Fields(got)
+	require.Len(t, f, 3, got)
+	for _, v := range f {
+		_, err := strconv.ParseFloat(v, 64)
+		assert.NoError(t, err, got)
+	}
 }

@@ -49,6 +49,9 @@ func (ts *tlsStage) start() {
 		ts.tc = tls.Server(&ts.tr, ts.cfg)
 	}
 	tc, r := ts.tc, ts.c.r
+	if !ts.c.writeReady() {
+		ts.tr.startDirect(ts.c.fd)
+	}
 	go func() {
 		err := tc.Handshake()
 		if !r.post(func() { ts.handshakeDone(err) }) {

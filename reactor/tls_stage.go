@@ -259,9 +259,14 @@ func (ts *tlsStage) release(c *Conn) {
 // moveOut hands the records the handshake goroutine wrote to the socket
 // (a tick the transport queues).
 func (ts *tlsStage) moveOut() {
-	out := ts.tr.takeOut()
-	if len(out) > 0 && ts.c.flags&fClosed == 0 {
-		ts.c.writeSocket(out)
+	out, sent := ts.tr.takeOut()
+	c := ts.c
+	if sent > 0 {
+		c.lastActive = c.r.nowNs
+		c.r.stats.bytesOut += uint64(sent)
+	}
+	if len(out) > 0 && c.flags&fClosed == 0 {
+		c.writeSocket(out)
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 // read from the socket go in (feed), and the records crypto/tls writes go
 // to the socket. During the handshake it is shared by the loop and the
 // handshake goroutine: Read blocks until the loop feeds bytes or the Conn
-// closes, and written records wait for the loop (a tick moves them to the
-// socket). Once the handshake is done the loop owns it alone: Read returns
+// closes, and the goroutine writes its records to the socket itself while
+// nothing else is queued there (direct), else they wait for the loop (a
+// tick moves them to the socket). Once the handshake is done the loop owns
+// it alone: Read returns
 // errWouldBlock when nothing is buffered, a temporary net.Error that
 // crypto/tls treats as "no more bytes yet" (tlsdesign_test.go guards
 // that), and Write goes straight to the socket's write path.
@@ -26,7 +28,10 @@ type tlsTransport struct {
 	left   int     // bytes of the record under way that Read has not handed over yet
 	out    []byte  // handshake records not yet handed to the socket
 	posted bool    // a tick that moves out to the socket is queued
-	closed bool    // the Conn closed: Read fails
+	closed bool    // the Conn closed: Read fails, the socket is not written (release sets it before the fd closes)
+	direct bool    // the handshake goroutine may write to fd itself (startDirect)
+	fd     int     // the Conn's socket, for direct writes
+	sent   int     // bytes the goroutine wrote itself, for the loop's counters
 	batch  *[]byte // on the loop, inside encrypt: records collect here for one write
 	eof    bool    // the peer closed its side: Read returns io.EOF once in is empty
 	owned  bool    // the handshake is over: the loop alone uses the transport
@@ -167,7 +172,16 @@ func (t *tlsTransport) Write(p []byte) (int, error) {
 		t.st.c.writeSocket(p)
 		return len(p), nil
 	}
+	n := len(p)
 	t.mu.Lock()
+	if t.direct {
+		p = p[t.writeDirect(p):]
+		if len(p) == 0 {
+			t.mu.Unlock()
+			return n, nil
+		}
+		t.direct = false // the rest goes through the loop, and so does every later record
+	}
 	t.out = append(t.out, p...)
 	post := !t.posted
 	t.posted = true
@@ -175,16 +189,49 @@ func (t *tlsTransport) Write(p []byte) (int, error) {
 	if post {
 		t.st.c.r.NextTick(t.st.moveOut)
 	}
-	return len(p), nil
+	return n, nil
 }
 
-// takeOut returns the handshake records written so far (on the loop).
-func (t *tlsTransport) takeOut() []byte {
+// startDirect, on the loop before the handshake goroutine starts, lets it
+// write its records to fd itself: the loop has nothing queued there
+// (ordered before them), and it writes nothing else to the socket while
+// the handshake runs (the handler's plaintext waits in the stage). A
+// flight then leaves as soon as it is made, not when the loop next runs
+// its ticks: with one P (GOMAXPROCS=1) that is after every handshake
+// goroutine made runnable has had its turn, so flights left in bursts
+// and the peers waited on them.
+func (t *tlsTransport) startDirect(fd int) {
+	t.direct, t.fd = true, fd
+}
+
+// writeDirect writes p to the socket from the handshake goroutine (t.mu
+// held, so the loop cannot close the fd meanwhile) and returns how much
+// the kernel took. It stops at the first short write or error: the rest
+// goes through the loop, whose write path reports the error.
+func (t *tlsTransport) writeDirect(p []byte) int {
+	done := 0
+	for done < len(p) && !t.closed {
+		n, err := writeFd(t.fd, p[done:])
+		if err == errIntr {
+			continue
+		}
+		done += n
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	t.sent += done
+	return done
+}
+
+// takeOut returns the handshake records written so far (on the loop) and
+// how many bytes the handshake goroutine wrote itself since the last call.
+func (t *tlsTransport) takeOut() ([]byte, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := t.out
-	t.out, t.posted = nil, false
-	return out
+	out, sent := t.out, t.sent
+	t.out, t.posted, t.sent = nil, false, 0
+	return out, sent
 }
 
 // handOver gives the transport to the loop alone, once the handshake

@@ -138,6 +138,9 @@ func (r *Reactor) attachFd(fd int, h Handler, cc *connConfig) (*Conn, error) {
 		return nil, err
 	}
 	var flags connFlags
+	if !k.socket {
+		flags |= fNotSocket
+	}
 	if !k.canRead {
 		flags |= fReadClosed // never reads; a hang-up closes it
 	}

@@ -29,6 +29,7 @@ const (
 	fOutbound                                // made by Connect (StartTLS: the TLS client)
 	fTLSWait                                 // TLS handshake input at its bound: no reads until it is done (tls_stage.go)
 	fWritePaused                             // Pause: writes are queued, not sent, until Resume
+	fNotSocket                               // an attached pipe or device: read and write, not recv and send (attach.go)
 )
 
 // noRead is every state in which the Conn does not read.
@@ -102,7 +103,7 @@ func (c *Conn) writeSocket(p []byte) (int, error) {
 		c.queue(p)
 		return len(p), nil
 	}
-	n, err := writeFd(c.fd, p)
+	n, err := c.send(p)
 	if err != nil && err != errAgain {
 		err = syscallErr("write", err)
 		c.closeWith(err)

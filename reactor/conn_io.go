@@ -68,13 +68,29 @@ func (r *Reactor) connReady(c *Conn, ev *poller.Event) {
 	}
 }
 
+// recv and send read and write c's fd: recvfrom and sendto for a socket
+// (sock_linux.go), read and write for an attached pipe or device.
+func (c *Conn) recv(p []byte) (int, error) {
+	if c.flags&fNotSocket != 0 {
+		return readFd(c.fd, p)
+	}
+	return recvFd(c.fd, p)
+}
+
+func (c *Conn) send(p []byte) (int, error) {
+	if c.flags&fNotSocket != 0 {
+		return writeFd(c.fd, p)
+	}
+	return sendFd(c.fd, p)
+}
+
 // readPlain is the plain stage's read path: it reads into the loop's
 // shared buffer and hands each chunk to ReceiveData, within the read
 // budget.
 func (r *Reactor) readPlain(c *Conn) {
 	buf := r.readBuf
 	for range readBudget {
-		n, err := readFd(c.fd, buf)
+		n, err := c.recv(buf)
 		switch {
 		case n > 0:
 			c.lastActive = r.nowNs
@@ -144,7 +160,7 @@ func (r *Reactor) flush(c *Conn) {
 		return // the kernel pushed back, or c closed
 	}
 	for c.outHead < len(c.out) {
-		n, err := writeFd(c.fd, c.out[c.outHead:])
+		n, err := c.send(c.out[c.outHead:])
 		if err == errAgain {
 			break
 		}

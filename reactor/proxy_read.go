@@ -86,7 +86,7 @@ func (r *Reactor) canSplice(ps *proxyState, dst *Conn) bool {
 // of proxyRead sees that.
 func (r *Reactor) copyMove(src, dst *Conn, want int) (int, moveResult) {
 	buf := r.readBuf[:min(want, len(r.readBuf))]
-	n, err := readFd(src.fd, buf)
+	n, err := src.recv(buf)
 	switch {
 	case n > 0:
 		src.px().copied += int64(n)

@@ -86,7 +86,7 @@ func (ts *tlsStage) readable(c *Conn) {
 		if !c.wantsRead() {
 			return
 		}
-		n, err := readFd(c.fd, buf)
+		n, err := c.recv(buf)
 		switch {
 		case n > 0:
 			c.lastActive = c.r.nowNs

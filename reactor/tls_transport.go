@@ -14,10 +14,10 @@ import (
 // closes, and the goroutine writes its records to the socket itself while
 // nothing else is queued there (direct), else they wait for the loop (a
 // tick moves them to the socket). Once the handshake is done the loop owns
-// it alone: Read returns
-// errWouldBlock when nothing is buffered, a temporary net.Error that
-// crypto/tls treats as "no more bytes yet" (tlsdesign_test.go guards
-// that), and Write goes straight to the socket's write path.
+// it alone: Read returns errWouldBlock when nothing is buffered, a
+// temporary net.Error that crypto/tls treats as "no more bytes yet"
+// (tlsdesign_test.go guards that), and Write goes straight to the socket's
+// write path.
 type tlsTransport struct {
 	st           *tlsStage
 	laddr, raddr net.Addr // read on the loop when the stage is installed
@@ -206,8 +206,9 @@ func (t *tlsTransport) startDirect(fd int) {
 
 // writeDirect writes p to the socket from the handshake goroutine (t.mu
 // held, so the loop cannot close the fd meanwhile) and returns how much
-// the kernel took. It stops at the first short write or error: the rest
-// goes through the loop, whose write path reports the error.
+// the kernel took. It stops when the kernel takes no more (EAGAIN) or on
+// an error: the rest goes through the loop, whose write path reports the
+// error.
 func (t *tlsTransport) writeDirect(p []byte) int {
 	done := 0
 	for done < len(p) && !t.closed {

@@ -1,22 +1,12 @@
 package reactor
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
 	"io"
-	"math/big"
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -256,83 +246,4 @@ func TestTLSPausedConnHandshakes(t *testing.T) {
 	h.do(func() { p.Conn().Resume() })
 	assert.Equal(t, "held", string(p.waitGot(t, 4)))
 	h.do(func() { p.Conn().Close() })
-}
-
-// The server's handshake flight leaves from the handshake goroutine: a
-// loop held up in a long callback, once it has read the ClientHello, does
-// not hold the reply (before, a tick on the loop wrote it, so with one P a
-// flight waited for every handshake goroutine made runnable to run first).
-func TestTLSHandshakeFlightLeavesWhileTheLoopIsBusy(t *testing.T) {
-	h := newHarness(t)
-	srvCfg, cliCfg := tlsTestConfigs(t)
-	l, accepted := h.serveTLS(srvCfg, nil)
-	release := make(chan struct{})
-	var once sync.Once
-	unblock := func() { once.Do(func() { close(release) }) }
-	defer unblock()
-	var hold func() // a tick each iteration, ahead of any the handshake queues
-	hold = func() {
-		if h.r.stats.bytesIn == 0 { // the ClientHello has not been read yet
-			h.r.NextTick(hold)
-			return
-		}
-		select { // hold the loop until the client has its handshake
-		case <-release:
-		case <-time.After(waitTimeout):
-		}
-	}
-	h.do(func() { h.r.NextTick(hold) })
-	d := &net.Dialer{Timeout: waitTimeout / 3}
-	c, err := tls.DialWithDialer(d, "tcp", l.Addr().String(), cliCfg)
-	require.NoError(t, err, "the client's handshake completes while the loop is held")
-	defer c.Close()
-	unblock()
-	p := tlsAccepted(t, accepted)
-	waitFor(t, p.handshakes, "the server's handshake")
-}
-
-// A flight too big for the socket at once (a 150 KB certificate chain to a
-// peer with small socket buffers): the handshake goroutine writes what the
-// kernel takes, the loop the rest, in order, and the bytes it wrote itself
-// are counted.
-func TestTLSHandshakeFlightLargerThanTheSocket(t *testing.T) {
-	h := newHarness(t)
-	srvCfg, cliCfg := tlsTestConfigs(t)
-	cert := &srvCfg.Certificates[0]
-	cert.Certificate = append(cert.Certificate, paddingCert(t, 150<<10))
-	l, accepted := h.serveTLS(srvCfg, echoSetup, WithSocketBuffers(4096, 4096))
-	d := &net.Dialer{Timeout: waitTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-	}}
-	c, err := tls.DialWithDialer(d, "tcp", l.Addr().String(), cliCfg)
-	require.NoError(t, err)
-	defer c.Close()
-	assert.Len(t, c.ConnectionState().PeerCertificates, 2, "the whole chain arrived")
-	p := tlsAccepted(t, accepted)
-	waitFor(t, p.handshakes, "the server's handshake")
-	msg := pattern(64<<10, 5)
-	go c.Write(msg)
-	got := make([]byte, len(msg))
-	_, err = io.ReadFull(c, got)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(msg, got), "echoed intact after the handshake")
-	var out uint64
-	h.do(func() { out = h.r.stats.bytesOut })
-	assert.Greater(t, out, uint64(150<<10+len(msg)), "the flight's bytes are counted, also those the handshake goroutine wrote")
-}
-
-// paddingCert is a self-signed certificate carrying n bytes in an unknown,
-// non-critical extension: appended to a chain, it makes the server's
-// Certificate message big without changing what the client verifies.
-func paddingCert(t *testing.T, n int) []byte {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "padding"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 55555, 1}, Value: make([]byte, n)}},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	return der
 }

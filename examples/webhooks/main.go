@@ -26,7 +26,9 @@
 // With -secret, each is signed as Standard Webhooks signs
 // (Webhook-Signature: v1,<HMAC-SHA256 of id.timestamp.body>).
 // A Report that finds nobody subscribed to its channel fails and is
-// retried, so a result is not lost while the dispatcher is down.
+// retried, so a result is not lost while the dispatcher is down; a
+// process that dies between the PUBLISH and the POSTs loses that result
+// (pub/sub keeps nothing: README.md says what to do where that matters).
 //
 // SIGINT or SIGTERM stop it gracefully: the HTTP server answers what it
 // has, the jobs server finishes its running jobs (within -grace) and pushes

@@ -1,9 +1,11 @@
 package reactor
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // record returns a TLS record header for a body of n bytes, then the body.
@@ -66,4 +68,66 @@ func TestTLSTransportEOFWithinHeader(t *testing.T) {
 	assert.Equal(t, 2, n)
 	_, err = tr.Read(p)
 	assert.ErrorContains(t, err, "EOF")
+}
+
+// FuzzTLSTransportRecords feeds arbitrary bytes in arbitrary pieces and
+// reads them with arbitrary buffer sizes: what Read hands over is the
+// input, in order, nothing lost or repeated; no Read spans two records;
+// and once drained, only a partial header at a record boundary is held
+// back. go test -fuzz FuzzTLSTransportRecords ./reactor
+func FuzzTLSTransportRecords(f *testing.F) {
+	f.Add(append(record(23, 10), record(21, 2)...), []byte{3, 7, 1, 200})
+	f.Add([]byte{23, 3, 3, 0}, []byte{1, 1, 1})
+	f.Add(record(22, 300), []byte{0, 5, 255, 17})
+	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		// The record boundaries the headers in data declare.
+		bounds := map[int]bool{0: true}
+		end := 0 // where the last boundary within data is
+		for k := 0; k+recordHeaderLen <= len(data); {
+			k += recordHeaderLen + (int(data[k+3])<<8 | int(data[k+4]))
+			bounds[k] = true
+			if k <= len(data) {
+				end = k
+			}
+		}
+		tr := &tlsTransport{owned: true}
+		var out []byte
+		read := func(size int) {
+			p := make([]byte, size)
+			n, err := tr.Read(p)
+			if n == 0 {
+				assert.ErrorIs(t, err, errWouldBlock)
+				return
+			}
+			for k := len(out) + 1; k < len(out)+n; k++ {
+				if bounds[k] {
+					t.Fatalf("a Read of %d bytes from %d spans the record boundary at %d", n, len(out), k)
+				}
+			}
+			out = append(out, p[:n]...)
+		}
+		fed := 0
+		for i, c := range cuts {
+			if i%2 == 0 { // feed the next c bytes
+				n := min(int(c), len(data)-fed)
+				tr.feed(data[fed : fed+n])
+				fed += n
+			} else { // read with a buffer of c+1 bytes
+				read(int(c) + 1)
+			}
+		}
+		tr.feed(data[fed:])
+		for range len(data) + 2 {
+			read(1 << 10)
+		}
+		require.True(t, bytes.Equal(data[:len(out)], out), "the input, in order")
+		held := len(data) - len(out)
+		if end == len(data) || len(data)-end < recordHeaderLen {
+			assert.Equal(t, len(data)-end, held, "only a partial header at a boundary is held back")
+			assert.Equal(t, held == 0, tr.caughtUp())
+		} else {
+			assert.Zero(t, held, "a record under way is handed over as far as it came")
+			assert.False(t, tr.caughtUp(), "the record is not complete")
+		}
+	})
 }

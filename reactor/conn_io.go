@@ -332,9 +332,7 @@ func (r *Reactor) sweep() {
 
 func (r *Reactor) release(c *Conn) {
 	hold := len(r.popens) > 0 && r.popenSwept(c) // a Popen Conn's Unbind waits for its child (popen.go)
-	if ts := c.tlsStage(); ts != nil {
-		ts.tr.close() // before the fd closes: a handshake goroutine may write to it (tls_transport.go)
-	}
+	c.st.release(c)                              // before the fd closes: a TLS handshake goroutine may still write to it
 	if c.fd >= 0 {
 		r.fds.clear(c.fd, c) // not there if register failed
 		if c.flags&(fLinger|fRegistered) == fLinger|fRegistered && !r.stopReq.Load() {
@@ -352,11 +350,9 @@ func (r *Reactor) release(c *Conn) {
 	c.idleTimer.Cancel()
 	c.connTimer.Cancel()
 	if hold {
-		c.st.release(c)
 		return
 	}
 	r.nconns--
-	c.st.release(c)
 	r.abortFiles(c)
 	r.unbind(c)
 }

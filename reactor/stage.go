@@ -41,7 +41,8 @@ type stage interface {
 	// stopped reading, and a CloseAfterWriting or CloseWrite waits; the
 	// stage calls outputDrained when it is done.
 	busy() bool
-	// release runs when the Conn is swept, before Unbind.
+	// release runs when the Conn is swept, before its fd closes and
+	// before Unbind.
 	release(c *Conn)
 }
 
